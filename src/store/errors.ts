@@ -53,6 +53,14 @@ export class ValueTooLargeError extends StoreError {
   }
 }
 
+/** A write attached to, or a keepAlive/revoke of, a lease that does not exist (never granted, expired or revoked). */
+export class LeaseNotFoundError extends StoreError {
+  override name = 'LeaseNotFoundError';
+  constructor(readonly lease: number) {
+    super(`lease ${lease} not found`);
+  }
+}
+
 /** The backend cannot serve requests (database unreadable, etcd unreachable, store closed). */
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';
