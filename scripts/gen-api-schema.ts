@@ -147,6 +147,74 @@ function typeData(t: protobuf.Type): TypeData {
   return out;
 }
 
+/**
+ * apiregistration.k8s.io/v1 (kube-aggregator) has no generated.proto among the sources: its few types are
+ * written out here from k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/types.go.
+ */
+function apiregistrationTypes(): Record<string, TypeData> {
+  const P = 'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1';
+  const META_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+  const tm = { apiVersion: { t: 'string', d: TYPEMETA_DOC.apiVersion, o: 1 }, kind: { t: 'string', d: TYPEMETA_DOC.kind, o: 1 } } as const;
+  const gvk = (kind: string): TypeData['gvk'] => ({ group: 'apiregistration.k8s.io', version: 'v1', kind });
+  return {
+    [`${P}.APIService`]: {
+      d: 'APIService represents a server for a particular GroupVersion. Name must be "version.group".',
+      f: {
+        ...tm,
+        metadata: { t: 'ref', r: `${META_REF}.ObjectMeta`, d: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", o: 1 },
+        spec: { t: 'ref', r: `${P}.APIServiceSpec`, d: 'Spec contains information for locating and communicating with a server', o: 1 },
+        status: { t: 'ref', r: `${P}.APIServiceStatus`, d: 'Status contains derived information about an API server', o: 1 },
+      },
+      gvk: gvk('APIService'),
+    },
+    [`${P}.APIServiceList`]: {
+      d: 'APIServiceList is a list of APIService objects.',
+      f: {
+        ...tm,
+        metadata: { t: 'ref', r: `${META_REF}.ListMeta`, d: "Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", o: 1 },
+        items: { t: 'ref', r: `${P}.APIService`, a: 1, d: 'Items is the list of APIService' },
+      },
+      gvk: gvk('APIServiceList'),
+    },
+    [`${P}.APIServiceSpec`]: {
+      d: 'APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.',
+      f: {
+        service: { t: 'ref', r: `${P}.ServiceReference`, d: 'Service is a reference to the service for this API server.  It must communicate on port 443. If the Service is nil, that means the handling for the API groupversion is handled locally on this server. The call will simply delegate to the normal handler chain to be fulfilled.', o: 1 },
+        group: { t: 'string', d: 'Group is the API group name this server hosts', o: 1 },
+        version: { t: 'string', d: 'Version is the API version this server hosts.  For example, "v1"', o: 1 },
+        insecureSkipTLSVerify: { t: 'boolean', d: 'InsecureSkipTLSVerify disables TLS certificate verification when communicating with this server. This is strongly discouraged.  You should use the CABundle instead.', o: 1 },
+        caBundle: { t: 'bytes', fmt: 'byte', d: "CABundle is a PEM encoded CA bundle which will be used to validate an API server's serving certificate. If unspecified, system trust roots on the apiserver are used.", o: 1, lt: 'atomic' },
+        groupPriorityMinimum: { t: 'integer', fmt: 'int32', d: 'GroupPriorityMinimum is the priority this group should have at least. Higher priority means that the group is preferred by clients over lower priority ones.' },
+        versionPriority: { t: 'integer', fmt: 'int32', d: 'VersionPriority controls the ordering of this API version inside of its group.  Must be greater than zero.' },
+      },
+    },
+    [`${P}.APIServiceStatus`]: {
+      d: 'APIServiceStatus contains derived information about an API server',
+      f: {
+        conditions: { t: 'ref', r: `${P}.APIServiceCondition`, a: 1, d: 'Current service state of apiService.', o: 1, lt: 'map', lk: ['type'], ps: 'merge', pk: 'type' },
+      },
+    },
+    [`${P}.APIServiceCondition`]: {
+      d: 'APIServiceCondition describes the state of an APIService at a particular point',
+      f: {
+        type: { t: 'string', d: 'Type is the type of the condition.' },
+        status: { t: 'string', d: 'Status is the status of the condition. Can be True, False, Unknown.' },
+        lastTransitionTime: { t: 'ref', r: `${META_REF}.Time`, d: 'Last time the condition transitioned from one status to another.', o: 1 },
+        reason: { t: 'string', d: "Unique, one-word, CamelCase reason for the condition's last transition.", o: 1 },
+        message: { t: 'string', d: 'Human-readable message indicating details about last transition.', o: 1 },
+      },
+    },
+    [`${P}.ServiceReference`]: {
+      d: 'ServiceReference holds a reference to Service.legacy.k8s.io',
+      f: {
+        namespace: { t: 'string', d: 'Namespace is the namespace of the service', o: 1 },
+        name: { t: 'string', d: 'Name is the name of the service', o: 1 },
+        port: { t: 'integer', fmt: 'int32', d: 'If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).', o: 1 },
+      },
+    },
+  };
+}
+
 function main(): void {
   const root = new protobuf.Root();
   const files = findProtos(protoDir);
@@ -162,6 +230,7 @@ function main(): void {
     }
   };
   visit(root);
+  Object.assign(types, apiregistrationTypes());
   const sorted: Record<string, TypeData> = {};
   for (const k of Object.keys(types).sort()) sorted[k] = types[k] as TypeData;
   const data: SchemaData = { version: 1, source: 'k8s.io/api v0.32.9, k8s.io/apimachinery v0.32.9', types: sorted };

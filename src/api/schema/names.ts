@@ -32,6 +32,7 @@ export function apiVersionOfPackage(pkg: string): { group: string; version: stri
 /** The inverse of apiVersionOfPackage: group/version → 'k8s.io.api.<g>.<v>' proto package. */
 export function packageOfApiVersion(group: string, version: string): string {
   if (group === '') return `k8s.io.api.core.${version}`;
+  if (group === 'apiregistration.k8s.io') return `k8s.io.kube-aggregator.pkg.apis.apiregistration.${version}`;
   for (const [protoGroup, g] of Object.entries(GROUP_OF_PROTO_GROUP)) if (g === group) return `k8s.io.api.${protoGroup}.${version}`;
   const short = group.endsWith('.k8s.io') ? group.slice(0, -'.k8s.io'.length) : group;
   return `k8s.io.api.${short}.${version}`;
