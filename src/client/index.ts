@@ -25,3 +25,7 @@ export {
   type RateLimiter,
 } from './rate-limiters';
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './workqueue';
+export {
+  createLeaseLock, microTime, recordFromSpec, specFromRecord, type LeaderElectionRecord, type Lease, type LeaseSpec, type ResourceLock,
+} from './lease-lock';
+export { runLeaderElection, type LeaderElectionOptions } from './leader-election';
