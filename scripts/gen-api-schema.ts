@@ -99,7 +99,9 @@ function fieldData(f: protobuf.Field): FieldData {
   if (f.repeated) out.a = 1;
   if (f.map) out.m = 1;
   if (description) out.d = description;
-  if (markers.optional) out.o = 1;
+  // Required = neither +optional nor documented with a default (pointer fields like progressDeadlineSeconds
+  // lack +optional but say "Defaults to ..."). Upstream also looks at omitempty, which the protos do not carry.
+  if (markers.optional || /\b[Dd]efaults? to\b|\b[Dd]efaulted to\b/.test(description)) out.o = 1;
   const lt = markers.values.get('listType');
   if (lt) out.lt = lt;
   // +listMapKey may repeat (composite keys): collect every occurrence in order.
@@ -117,7 +119,7 @@ function fieldData(f: protobuf.Field): FieldData {
 
 function typeData(t: protobuf.Type): TypeData {
   const name = t.fullName.slice(1);
-  const { description } = parseComment(t.comment);
+  const { description, markers } = parseComment(t.comment);
   const special = SPECIAL[name];
   if (special) return { k: special, ...(description ? { d: description } : {}) };
   if (STRING_LIST_WRAPPERS.has(name)) return { k: 'array', it: { t: 'string' }, ...(description ? { d: description } : {}) };
@@ -140,6 +142,8 @@ function typeData(t: protobuf.Type): TypeData {
   }
   const out: TypeData = { f: fields };
   if (description) out.d = description;
+  const structType = markers.values.get('structType');
+  if (structType) out.mt = structType;
   if (typeMeta) {
     const gv = apiVersionOfPackage(name.slice(0, name.lastIndexOf('.')));
     if (gv) out.gvk = { group: gv.group, version: gv.version, kind: t.name };

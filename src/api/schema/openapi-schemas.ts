@@ -85,6 +85,7 @@ export function typeSchema(data: SchemaData, t: TypeData, extraGvks?: JsonObject
       s.properties = props;
       if (required.length > 0) s.required = required;
       s.type = 'object';
+      if (t.mt) s['x-kubernetes-map-type'] = t.mt;
       const gvks = [...(t.gvk ? [{ group: t.gvk.group, kind: t.gvk.kind, version: t.gvk.version }] : []), ...(extraGvks ?? [])];
       if (gvks.length > 0) s['x-kubernetes-group-version-kind'] = gvks;
     }

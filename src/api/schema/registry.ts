@@ -83,6 +83,8 @@ export class Node implements SchemaNode {
     if (init.items) this.items = init.items;
     if (init.entry) this.entry = init.entry;
     if (init.format) this.format = init.format;
+    const st = init.entry?.data.mt;
+    if (st === 'atomic' || st === 'granular') this.mapType = st;
     const f = init.field;
     if (f) {
       if (f.lt === 'atomic' || f.lt === 'set' || f.lt === 'map') this.listType = f.lt;

@@ -17,6 +17,8 @@ export interface TypeData {
   f?: Record<string, FieldData>;
   /** For k = 'array': the element. */
   it?: FieldData;
+  /** +structType (atomic/granular): x-kubernetes-map-type of the struct. */
+  mt?: string;
   /** Set on kinds (types with TypeMeta) of the k8s.io/api packages. */
   gvk?: { group: string; version: string; kind: string };
 }
