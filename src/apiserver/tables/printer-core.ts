@@ -5,7 +5,7 @@
 import { DOC } from './descriptions';
 import { AGE_COL, NAME_COL, col } from './types';
 import type { Printer } from './types';
-import { age, arr, int, mapLen, meta, nameOf, obj, quantity, since, str } from './util';
+import { age, arr, int, mapLen, meta, nameOf, obj, parseTime, quantity, since, str } from './util';
 import type { Obj } from './util';
 
 const LABEL_NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
@@ -100,7 +100,7 @@ function firstNonEmpty(a: string, b: string): string {
 }
 
 function hasTime(v: unknown): boolean {
-  return typeof v === 'string' && v !== '' && !Number.isNaN(Date.parse(v));
+  return !Number.isNaN(parseTime(v));
 }
 
 function eventCells(o: Obj, now: number, f: EventFields): unknown[] {

@@ -6,7 +6,7 @@ import { DOC } from './descriptions';
 import { AGE_COL, NAME_COL, col } from './types';
 import type { Printer, RowCondition } from './types';
 import { humanDuration } from './duration';
-import { age, arr, int, meta, obj, str } from './util';
+import { age, arr, int, meta, obj, parseTime, str } from './util';
 import type { Obj } from './util';
 
 const SUCCEEDED: RowCondition[] = [
@@ -27,7 +27,7 @@ function present(v: unknown): boolean {
 function laterRestart(cur: number, status: Obj): number {
   const term = obj(status['lastState'])['terminated'];
   if (!present(term)) return cur;
-  const t = Date.parse(str(obj(term)['finishedAt']));
+  const t = parseTime(obj(term)['finishedAt']);
   if (Number.isNaN(t)) return cur;
   return Number.isNaN(cur) || t > cur ? t : cur;
 }

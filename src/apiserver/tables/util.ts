@@ -55,7 +55,72 @@ export function nameOf(o: Obj): string {
 
 /** Milliseconds since epoch of an RFC3339 timestamp, or NaN when absent/invalid (Go's zero time). */
 export function parseTime(v: unknown): number {
-  return typeof v === 'string' && v !== '' ? Date.parse(v) : NaN;
+  if (typeof v !== 'string' || v === '') return NaN;
+  const t = fastRFC3339(v);
+  return Number.isNaN(t) ? Date.parse(v) : t;
+}
+
+function digits(s: string, at: number, n: number): number {
+  let out = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    out = out * 10 + c;
+  }
+  return out;
+}
+
+/**
+ * 'YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)' without Date.parse (which costs ~0.6 µs, the largest share of a
+ * pod row). NaN for anything else; the caller then falls back to Date.parse.
+ */
+function fastRFC3339(s: string): number {
+  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 116) return NaN; // 'T' | 't'
+  let y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (Number.isNaN(y + mo + d + h + mi + sec) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return NaN;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    const start = i;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      ms += c * scale;
+      scale /= 10;
+      i++;
+    }
+    if (i === start) return NaN;
+    ms = Math.trunc(ms);
+  }
+  let offset = 0;
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) {
+    if (i + 1 !== s.length) return NaN;
+  } else if ((z === 43 || z === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+    const oh = digits(s, i + 1, 2);
+    const om = digits(s, i + 4, 2);
+    if (Number.isNaN(oh + om)) return NaN;
+    offset = (z === 43 ? 1 : -1) * (oh * 60 + om) * 60000;
+  } else {
+    return NaN;
+  }
+  // Days from the civil date (H. Hinnant's algorithm), proleptic Gregorian, UTC.
+  y -= mo <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return days * 86400000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms - offset;
 }
 
 /** Kubernetes' translateTimestampSince: '<unknown>' for a zero time, else HumanDuration(now - t). */
