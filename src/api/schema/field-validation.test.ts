@@ -45,7 +45,7 @@ describe('checkFields', () => {
     {
       name: 'number where a string map value is expected',
       obj: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: { a: 1 } } },
-      errors: [{ path: 'metadata.labels.a', message: 'json: cannot unmarshal number 1 into Go struct field ObjectMeta.metadata.labels.a of type string' }],
+      errors: [{ path: 'metadata.labels.a', message: 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string' }],
     },
     {
       name: 'object where a bool is expected',
@@ -57,7 +57,7 @@ describe('checkFields', () => {
     {
       name: 'quantity rejects bool',
       obj: pod({ containers: [{ name: 'c', resources: { limits: { cpu: true } } }] }),
-      errors: [{ path: 'spec.containers[0].resources.limits.cpu', message: 'json: cannot unmarshal bool into Go struct field ResourceRequirements.spec.containers.resources.limits.cpu of type resource.Quantity' }],
+      errors: [{ path: 'spec.containers[0].resources.limits.cpu', message: 'json: cannot unmarshal bool into Go struct field ResourceRequirements.spec.containers.resources.limits of type resource.Quantity' }],
     },
     {
       name: 'bad time',
@@ -80,6 +80,13 @@ describe('checkFields', () => {
       assert.deepEqual(r.typeErrors, c.errors ?? [], `typeErrors: got ${JSON.stringify(r.typeErrors)}, want ${JSON.stringify(c.errors ?? [])}`);
     });
   }
+
+  it('reports duplicate keys when given the raw JSON', () => {
+    const text = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","name":"b"},"spec":{"containers":[]}}';
+    const r = checkFields(POD, JSON.parse(text), { rawJson: text });
+    assert.deepEqual(r.duplicate, ['metadata.name'], `duplicate: got ${JSON.stringify(r.duplicate)}`);
+    assert.equal(checkFields(POD, JSON.parse(text)).duplicate, undefined, 'duplicate without rawJson: want undefined');
+  });
 
   it('formats strict decoding errors like upstream', () => {
     const got = strictDecodingMessage(['spec.containers[0].imagePullPolicyy', 'spec.x']);

@@ -4,6 +4,7 @@
 //
 // Each type is compiled once into a checker closure (a Map from field name to checker); the hot path is one
 // Map lookup and one typeof per JSON value.
+import { findDuplicateFields } from './duplicate-fields';
 import { getSchemaRegistry } from './registry';
 import type { GroupVersionKind, SchemaNode } from './types';
 
@@ -72,7 +73,8 @@ function goTypeName(n: SchemaNode): string {
 
 function mismatch(ctx: Ctx, v: unknown, path: string, goPath: string, owner: string, n: SchemaNode): void {
   if (ctx.typeErrors.length >= MAX_ERRORS) return;
-  const what = typeof v === 'number' ? `number ${String(v)}` : jsonTypeOf(v);
+  // Go names the literal only for numbers that do not fit an integer type ("number 1.5"); else just the JSON type.
+  const what = typeof v === 'number' && n.kind === 'integer' ? `number ${String(v)}` : jsonTypeOf(v);
   const where = owner ? `Go struct field ${owner}.${goPath}` : 'Go value';
   ctx.typeErrors.push({ path, message: `json: cannot unmarshal ${what} into ${where} of type ${goTypeName(n)}` });
 }
@@ -113,7 +115,8 @@ function compile(n: SchemaNode): Checker {
         if (typeof v !== 'object' || Array.isArray(v)) return mismatch(ctx, v, path, goPath, owner, n);
         if (!items) return;
         itemCheck ??= compile(items);
-        for (const [k, x] of Object.entries(v as Record<string, unknown>)) itemCheck(x, join(path, k), join(goPath, k), owner, ctx);
+        // Go's error field stack has no map keys (nor indices); the display path has both.
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) itemCheck(x, join(path, k), goPath, owner, ctx);
       };
       break;
     }
@@ -206,12 +209,21 @@ function compileObject(n: SchemaNode): Checker {
   };
 }
 
+export interface CheckFieldsOptions {
+  /** The JSON text `obj` was parsed from: enables `duplicate` (costs one extra scan of the text). */
+  rawJson?: string;
+}
+
 /**
  * Checks `obj` against the schema of `gvk`. apiVersion and kind at the top level are always accepted. Kinds
  * without a schema (custom resources, unknown kinds) yield no findings. At most 100 findings of each sort.
  */
-export function checkFields(gvk: GroupVersionKind, obj: unknown): FieldCheckResult {
-  const ctx: Ctx = { unknown: [], typeErrors: [] };
+export function checkFields(gvk: GroupVersionKind, obj: unknown, opts?: CheckFieldsOptions): FieldCheckResult {
+  const ctx: Ctx & { duplicate?: string[] } = { unknown: [], typeErrors: [] };
+  if (opts?.rawJson !== undefined) {
+    const dups = findDuplicateFields(opts.rawJson);
+    if (dups.length > 0) ctx.duplicate = dups;
+  }
   const root = getSchemaRegistry().root(gvk);
   if (!root || typeof obj !== 'object' || obj === null || Array.isArray(obj)) return ctx;
   const rootCheck = compile(root);
