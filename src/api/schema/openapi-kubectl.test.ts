@@ -1,8 +1,8 @@
 // Runs the real kubectl (when installed) against a minimal HTTP server that serves discovery and our OpenAPI
 // v3 documents, and checks that `kubectl explain` finds kinds, fields and descriptions through them.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,40 +29,71 @@ function resourceList(group: string, version: string): object {
   };
 }
 
-function discoveryServer(): Server {
+interface Seen {
+  method: string;
+  url: string;
+  contentType: string;
+  body: string;
+}
+
+/** A deployment the fake server returns for GET, as if created earlier by `kubectl apply` of LAST_APPLIED. */
+const LAST_APPLIED = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }, { name: 'side', image: 'busybox' }] } },
+  },
+};
+const STORED = { ...LAST_APPLIED, metadata: { ...LAST_APPLIED.metadata, uid: 'u1', resourceVersion: '5', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(LAST_APPLIED) } } };
+
+function discoveryServer(seen: Seen[]): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const send = (code: number, body: unknown): void => {
-      const b = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': b.length });
-      res.end(b);
-    };
-    const p = url.pathname;
-    if (p === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.4', platform: 'linux/amd64' });
-    if (p === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
-    if (p === '/apis') {
-      const groups = new Map<string, string[]>();
-      for (const gv of groupVersions()) if (gv.group !== '') groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
-      return send(200, {
-        kind: 'APIGroupList',
-        apiVersion: 'v1',
-        groups: [...groups].map(([name, versions]) => ({
-          name,
-          versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
-          preferredVersion: { groupVersion: `${name}/${versions[0] ?? ''}`, version: versions[0] },
-        })),
-      });
-    }
-    if (p === '/api/v1') return send(200, resourceList('', 'v1'));
-    const m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
-    if (m?.[1] && m[2]) return send(200, resourceList(m[1], m[2]));
-    if (p === '/openapi/v3') return send(200, openapiRoot());
-    if (p.startsWith('/openapi/v3/')) {
-      const doc = openapiForPath(p.slice('/openapi/v3/'.length));
-      if (doc) return send(200, doc.body);
-    }
-    send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString() });
+      route(url, req.method ?? 'GET', Buffer.concat(chunks).toString(), res);
+    });
   });
+}
+
+/** Discovery, OpenAPI, and one deployment collection/item for the create and apply cases. */
+function route(url: URL, method: string, body: string, res: ServerResponse): void {
+  const send = (code: number, value: unknown): void => {
+    const b = Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': b.length });
+    res.end(b);
+  };
+  const p = url.pathname;
+  if (p === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.4', platform: 'linux/amd64' });
+  if (p === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+  if (p === '/apis') {
+    const groups = new Map<string, string[]>();
+    for (const gv of groupVersions()) if (gv.group !== '') groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv.version]);
+    return send(200, {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...groups].map(([name, versions]) => ({
+        name,
+        versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${name}/${versions[0] ?? ''}`, version: versions[0] },
+      })),
+    });
+  }
+  if (p === '/api/v1') return send(200, resourceList('', 'v1'));
+  const m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
+  if (m?.[1] && m[2]) return send(200, resourceList(m[1], m[2]));
+  if (p === '/openapi/v3') return send(200, openapiRoot());
+  if (p.startsWith('/openapi/v3/')) {
+    const doc = openapiForPath(p.slice('/openapi/v3/'.length));
+    if (doc) return send(200, doc.body);
+  }
+  if (p === '/apis/apps/v1/namespaces/default/deployments' && method === 'POST') return send(201, JSON.parse(body) as unknown);
+  if (p === '/apis/apps/v1/namespaces/default/deployments/web' && (method === 'GET' || method === 'PATCH')) return send(200, STORED);
+  send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
 }
 
 function kubectl(server: string, cache: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -80,9 +111,10 @@ describe('kubectl explain against our OpenAPI v3 documents', { skip: KUBECTL ? f
   let server: Server;
   let url = '';
   let cache = '';
+  const seen: Seen[] = [];
   before(async () => {
     cache = mkdtempSync(join(tmpdir(), 'berth-kubectl-'));
-    server = discoveryServer();
+    server = discoveryServer(seen);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -106,6 +138,31 @@ describe('kubectl explain against our OpenAPI v3 documents', { skip: KUBECTL ? f
       for (const w of c.want) assert.ok(out.includes(w), `kubectl ${c.args.join(' ')}: output lacks ${JSON.stringify(w)}; got:\n${out}`);
     });
   }
+
+  it('create -f: kubectl sees fieldValidation support and sends Strict instead of validating itself', async () => {
+    const file = join(cache, 'deploy.json');
+    writeFileSync(file, JSON.stringify({ ...LAST_APPLIED, metadata: { name: 'new' } }));
+    seen.length = 0;
+    const { code, out } = await kubectl(url, cache, ['create', '-f', file]);
+    assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+    const post = seen.find((r) => r.method === 'POST');
+    assert.ok(post?.url.includes('fieldValidation=Strict'), `POST: got ${post?.url ?? 'none'}, want fieldValidation=Strict`);
+  });
+
+  it('apply -f: the strategic merge patch is computed from our OpenAPI v3 (no v2 fallback)', async () => {
+    const file = join(cache, 'apply.json');
+    const changed = structuredClone(LAST_APPLIED);
+    changed.spec.template.spec.containers = [{ name: 'nginx', image: 'nginx:1.26' }, { name: 'side', image: 'busybox' }];
+    writeFileSync(file, JSON.stringify(changed));
+    seen.length = 0;
+    const { code, out } = await kubectl(url, cache, ['apply', '-f', file]);
+    assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+    const patch = seen.find((r) => r.method === 'PATCH');
+    assert.ok(patch, `no PATCH sent; requests: ${seen.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+    assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
+    assert.ok(patch.body.includes('"$setElementOrder/containers"'), `patch lacks merge-key ordering: ${patch.body}`);
+    assert.ok(!seen.some((r) => r.url.startsWith('/openapi/v2')), `kubectl fell back to /openapi/v2: ${seen.map((r) => r.url).join(', ')}`);
+  });
 
   it('fails for an unknown field', async () => {
     const { code, out } = await kubectl(url, cache, ['explain', 'deployment.spec.replicaz']);
