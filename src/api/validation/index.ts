@@ -1,0 +1,61 @@
+// Public surface of validation: validateCreate / validateUpdate for every built-in kind, and the error helpers.
+// Both expect the object to have been defaulted first (applyDefaults), as the Kubernetes API server does.
+
+import type { FieldError } from './field-error';
+import { nameIsDNSSubdomain } from './names';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
+import type { KindRules, ValidationContext } from './registry';
+import { isObj } from './util';
+import { WORKLOAD_RULES } from './workload-rules';
+
+export type { FieldError, FieldErrorType } from './field-error';
+export { formatFieldError, invalidMessage, toCauses, errorBody, qualifiedKind } from './field-error';
+export type { ValidationContext } from './registry';
+
+const RULES: ReadonlyMap<string, KindRules> = new Map<string, KindRules>([...WORKLOAD_RULES]);
+
+const GENERIC: KindRules = { nameFn: nameIsDNSSubdomain };
+
+function rulesFor(group: string, kind: string): KindRules {
+  return RULES.get(`${group}/${kind}`) ?? GENERIC;
+}
+
+/** Validates an object about to be created. Returns [] when valid. Never throws on malformed input. */
+export function validateCreate(group: string, kind: string, obj: Record<string, unknown>, ctx: { namespaced: boolean }): FieldError[] {
+  const r = rulesFor(group, kind);
+  const c: ValidationContext = { namespaced: ctx.namespaced };
+  if (r.create) return r.create(obj, c);
+  const errs: FieldError[] = [];
+  validateObjectMeta(obj, ctx.namespaced, r.nameFn, errs);
+  r.spec?.(obj, errs, c);
+  return errs;
+}
+
+/**
+ * Validates an update of `old` into `obj`. With `subresource: 'status'` only metadata and status rules apply
+ * (the caller is expected to have reset spec from `old`, as upstream's status strategies do).
+ */
+export function validateUpdate(
+  group: string,
+  kind: string,
+  obj: Record<string, unknown>,
+  old: Record<string, unknown>,
+  ctx: { namespaced: boolean; subresource?: string },
+): FieldError[] {
+  const r = rulesFor(group, kind);
+  const c: ValidationContext = ctx.subresource === undefined ? { namespaced: ctx.namespaced } : { namespaced: ctx.namespaced, subresource: ctx.subresource };
+  if (r.fullUpdate) return r.fullUpdate(obj, old, c);
+  const errs: FieldError[] = [];
+  validateObjectMetaUpdate(obj, old, errs);
+  if (ctx.subresource === 'status') {
+    r.status?.(obj, old, errs);
+    return errs;
+  }
+  if (ctx.subresource !== undefined && ctx.subresource !== '') return errs;
+  r.spec?.(obj, errs, c);
+  r.update?.(obj, old, errs, c);
+  return errs;
+}
+
+/** True when `v` is a JSON object (handy for callers guarding inputs). */
+export const isJSONObject = isObj;

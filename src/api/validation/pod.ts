@@ -1,0 +1,196 @@
+// Pod create/update validation and pod templates (ValidatePodCreate, ValidatePodUpdate, ValidatePodTemplateSpec).
+
+import { type FieldError, forbidden, invalid, required } from './field-error';
+import { nameIsDNSSubdomain } from './names';
+import { validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
+import { validatePodSpec, validateTolerations } from './pod-spec';
+import { type Obj, arr, child, deepEqual, index, num, obj, objs, str } from './util';
+
+const MAX_INT32 = 2147483647;
+const POD_UPDATE_FORBIDDEN =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,' +
+  '`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+function validatePodAnnotations(meta: Obj, spec: Obj, errs: FieldError[]): void {
+  const ann = obj(meta.annotations) ?? {};
+  const mirror = ann['kubernetes.io/config.mirror'];
+  if (mirror !== undefined && str(spec.nodeName).length === 0) {
+    errs.push(invalid('metadata.annotations[kubernetes.io/config.mirror]', str(mirror), 'must set spec.nodeName if mirror pod annotation is set'));
+  }
+  const cost = ann['controller.kubernetes.io/pod-deletion-cost'];
+  if (cost !== undefined) {
+    const s = str(cost);
+    const n = Number(s);
+    if (!/^[+-]?\d+$/.test(s) || n < -2147483648 || n > MAX_INT32) {
+      errs.push(invalid('metadata.annotations[controller.kubernetes.io/pod-deletion-cost]', s, 'must be a 32bit integer'));
+    }
+  }
+}
+
+function validatePodMetadataAndSpec(pod: Obj, errs: FieldError[]): void {
+  validateObjectMeta(pod, true, nameIsDNSSubdomain, errs);
+  const meta = obj(pod.metadata) ?? {};
+  const spec = obj(pod.spec) ?? {};
+  validatePodAnnotations(meta, spec, errs);
+  validatePodSpec(spec, 'spec', { resourceIsPod: true }, errs);
+  if (str(spec.serviceAccountName) === '') {
+    objs(spec.volumes).forEach((v, vi) => {
+      const proj = obj(v.projected);
+      if (!proj) return;
+      objs(proj.sources).forEach((s, si) => {
+        if (obj(s.serviceAccountToken)) {
+          errs.push(forbidden(`spec.volumes[${vi}].projected.sources[${si}].serviceAccountToken`, 'must not be specified when serviceAccountName is not set'));
+        }
+      });
+    });
+  }
+  for (const list of ['containers', 'initContainers']) {
+    objs(spec[list]).forEach((c, i) => {
+      const img = str(c.image);
+      if (img.length !== img.trim().length) errs.push(invalid(`spec.${list}[${i}].image`, img, 'must not have leading or trailing whitespace'));
+    });
+  }
+}
+
+export function validatePodCreate(pod: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  validatePodMetadataAndSpec(pod, errs);
+  const spec = obj(pod.spec) ?? {};
+  if (arr(spec.ephemeralContainers).length > 0) errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  return errs;
+}
+
+function validateContainerImageUpdates(list: Obj[], oldList: Obj[], path: string, errs: FieldError[]): boolean {
+  if (list.length !== oldList.length) {
+    errs.push(forbidden(path, 'pod updates may not add or remove containers'));
+    return true;
+  }
+  list.forEach((c, i) => {
+    const img = str(c.image);
+    if (img.length === 0) errs.push(required(child(index(path, i), 'image')));
+    if (img.trim().length !== img.length) errs.push(invalid(child(index(path, i), 'image'), img, 'must not have leading or trailing whitespace'));
+  });
+  return false;
+}
+
+function tolerationsOnlyAdded(tols: Obj[], oldTols: Obj[], errs: FieldError[]): void {
+  for (const o of oldTols) {
+    const found = tols.some((t) => deepEqual({ ...o, tolerationSeconds: t.tolerationSeconds }, t));
+    if (!found) {
+      errs.push(forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
+      return;
+    }
+  }
+  validateTolerations(tols, 'spec.tolerations', errs);
+}
+
+/** A readable stand-in for Go's cmp.Diff of the two PodSpecs: one -/+ pair per changed field. */
+function specDiff(oldSpec: Obj, newSpec: Obj): string {
+  const keys = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])];
+  let out = '  core.PodSpec{\n';
+  for (const k of keys) {
+    if (deepEqual(oldSpec[k], newSpec[k])) continue;
+    const goName = k.charAt(0).toUpperCase() + k.slice(1);
+    out += `- \t${goName}: ${JSON.stringify(oldSpec[k] ?? null)},\n+ \t${goName}: ${JSON.stringify(newSpec[k] ?? null)},\n`;
+  }
+  return out + '  }\n';
+}
+
+export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  validateObjectMetaUpdate(pod, old, errs);
+  validatePodMetadataAndSpec(pod, errs);
+  const meta = obj(pod.metadata) ?? {};
+  const oldMeta = obj(old.metadata) ?? {};
+  const ann = obj(meta.annotations) ?? {};
+  const oldAnn = obj(oldMeta.annotations) ?? {};
+  if (ann['kubernetes.io/config.mirror'] !== oldAnn['kubernetes.io/config.mirror']) {
+    const verb = oldAnn['kubernetes.io/config.mirror'] === undefined ? 'may not add mirror pod annotation' : 'may not remove or update mirror pod annotation';
+    errs.push(forbidden('metadata.annotations[kubernetes.io/config.mirror]', verb));
+  }
+  const spec = obj(pod.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  if (validateContainerImageUpdates(objs(spec.containers), objs(oldSpec.containers), 'spec.containers', errs)) return errs;
+  if (validateContainerImageUpdates(objs(spec.initContainers), objs(oldSpec.initContainers), 'spec.initContainers', errs)) return errs;
+
+  const ads = num(spec.activeDeadlineSeconds);
+  const oldAds = num(oldSpec.activeDeadlineSeconds);
+  if (ads !== undefined) {
+    if (ads < 0 || ads > MAX_INT32) {
+      errs.push(invalid('spec.activeDeadlineSeconds', ads, `must be between 0 and ${MAX_INT32}, inclusive`));
+      return errs;
+    }
+    if (oldAds !== undefined && oldAds < ads) {
+      errs.push(invalid('spec.activeDeadlineSeconds', ads, 'must be less than or equal to previous value'));
+      return errs;
+    }
+  } else if (oldAds !== undefined) {
+    errs.push(invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+  }
+  tolerationsOnlyAdded(objs(spec.tolerations), objs(oldSpec.tolerations), errs);
+  const oldGates = new Set(objs(oldSpec.schedulingGates).map((g) => str(g.name)));
+  objs(spec.schedulingGates).forEach((g, i) => {
+    const n = str(g.name);
+    if (!oldGates.has(n)) errs.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${n}'`));
+  });
+  if (deepEqual(spec, oldSpec)) return errs;
+
+  // Munge the mutable fields of the new spec onto the old and compare what is left.
+  const munged: Obj = { ...spec };
+  const withOldImages = (list: unknown, oldList: unknown): unknown =>
+    Array.isArray(list) ? objs(list).map((c, i) => ({ ...c, image: objs(oldList)[i]?.image })) : list;
+  munged.containers = withOldImages(spec.containers, oldSpec.containers);
+  if (spec.initContainers !== undefined) munged.initContainers = withOldImages(spec.initContainers, oldSpec.initContainers);
+  munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
+  munged.tolerations = oldSpec.tolerations;
+  munged.schedulingGates = oldSpec.schedulingGates;
+  const oldGrace = num(oldSpec.terminationGracePeriodSeconds);
+  if (oldGrace !== undefined && oldGrace < 0 && num(spec.terminationGracePeriodSeconds) === 1) {
+    munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
+  }
+  if (oldGates.size > 0) {
+    // Gated pods may gain node selectors and node affinity.
+    munged.nodeSelector = oldSpec.nodeSelector;
+    munged.affinity = oldSpec.affinity;
+  }
+  for (const k of Object.keys(munged)) if (munged[k] === undefined) delete munged[k];
+  if (!deepEqual(munged, oldSpec)) errs.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN}\n${specDiff(oldSpec, munged)}`));
+  return errs;
+}
+
+/** The status subresource: metadata rules plus a syntactic check of the reported status. */
+export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  validateObjectMetaUpdate(pod, old, errs);
+  const status = obj(pod.status) ?? {};
+  const nnn = str(status.nominatedNodeName);
+  if (nnn.length > 0) for (const m of nameIsDNSSubdomain(nnn, false)) errs.push(invalid('status.nominatedNodeName', nnn, m));
+  const phase = status.phase;
+  if (typeof phase === 'string' && phase !== '' && !['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'].includes(phase)) {
+    errs.push(invalid('status.phase', phase, 'must be one of Pending, Running, Succeeded, Failed, Unknown'));
+  }
+  const oldPhase = str((obj(old.status) ?? {}).phase);
+  if ((oldPhase === 'Succeeded' || oldPhase === 'Failed') && phase !== oldPhase) {
+    errs.push(forbidden('status.phase', `cannot transition from a terminal phase "${oldPhase}" to another phase "${str(phase)}"`));
+  }
+  return errs;
+}
+
+/** ValidatePodTemplateSpec as embedded in workloads: labels, annotations, spec (not a Pod). */
+export function validatePodTemplateSpec(tmpl: unknown, path: string, errs: FieldError[]): void {
+  const t = obj(tmpl);
+  if (!t) {
+    errs.push(required(path));
+    return;
+  }
+  const meta = obj(t.metadata) ?? {};
+  // Upstream reports template metadata errors at `<path>.labels` / `<path>.annotations` (embedded ObjectMeta).
+  validateLabels(meta.labels, child(path, 'labels'), errs);
+  validateAnnotations(meta.annotations, child(path, 'annotations'), errs);
+  validatePodSpec(obj(t.spec) ?? {}, child(path, 'spec'), { resourceIsPod: false }, errs);
+  const spec = obj(t.spec) ?? {};
+  if (arr(spec.ephemeralContainers).length > 0) {
+    errs.push(forbidden(child(child(path, 'spec'), 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
+  }
+}
