@@ -1,4 +1,7 @@
 // The berth command: one executable for every role (DESIGN.md §2).
+import { FlagError } from './flags';
+import { CliError, runKubeconfig, runServer } from './server';
+
 const HELP = `berth — a Kubernetes-compatible container orchestrator
 
 Usage: berth <command> [flags]
@@ -6,6 +9,7 @@ Usage: berth <command> [flags]
 Commands:
   server       run the API server, store, scheduler, controllers and (unless --disable-agent) a node agent
   kubeconfig   print the admin kubeconfig of the local server
+  version      print berth's version and the Kubernetes API version it serves
   help         show this help
 
 Run 'berth <command> --help' for a command's flags.
@@ -20,13 +24,32 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
       process.stdout.write(HELP);
       return 0;
+    case 'version':
+    case '--version': {
+      const { KUBE_VERSION } = await import('../apiserver/server');
+      process.stdout.write(`berth ${KUBE_VERSION.gitVersion} (Kubernetes API v${KUBE_VERSION.major}.${KUBE_VERSION.minor})\n`);
+      return 0;
+    }
     case 'server':
-      process.stderr.write(`berth server: the API server is not built yet (${rest.length} flags ignored)\n`);
-      return 1;
+      return runServer(rest);
+    case 'kubeconfig':
+      return runKubeconfig(rest);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"; run 'berth --help'\n`);
       return 2;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof CliError || e instanceof FlagError) {
+    process.stderr.write(`berth: ${e.message}\n`);
+    process.exitCode = 1;
+  } else {
+    const err = e as Error;
+    process.stderr.write(`berth: ${err.message ?? String(e)}\n`);
+    if (process.env.BERTH_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,169 @@
+// `berth server`: the control plane (API server on the store) plus, unless --disable-agent, this machine's
+// node agent. Prints one line with `ready` and the kubeconfig path once /readyz answers.
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { homedir, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createStore, parseDatastore } from '../store';
+import type { Store } from '../store/types';
+import { ensurePki } from '../apiserver/auth/pki';
+import { createApiServer, type ApiServer, type LogLevel } from '../apiserver/server';
+import { lockDir, type DirLock } from '../util/dir-lock';
+import { adminKubeconfig, writeSecretFile } from './kubeconfig';
+import { flagHelp, parseFlags, type FlagSpec } from './flags';
+import { createLogger } from './log';
+
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'berth');
+}
+
+/** The host's primary IPv4 address (first non-internal interface), or 127.0.0.1. */
+export function primaryAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export const SERVER_FLAGS: FlagSpec[] = [
+  { name: 'data-dir', type: 'string', help: 'directory for all state (store, certificates, kubeconfig)', default: '' },
+  { name: 'port', type: 'number', help: 'HTTPS port of the API server', default: 6443 },
+  { name: 'bind-address', type: 'string', help: 'address the API server listens on', default: '127.0.0.1' },
+  { name: 'datastore', type: 'string', help: "'sqlite' (embedded) or 'etcd://host:port[,host:port...]'", default: 'sqlite' },
+  { name: 'node-ip', type: 'string', help: "the address this machine's node registers (default: the host's primary address)" },
+  { name: 'node-name', type: 'string', help: "the name of this machine's node (default: the host name)" },
+  { name: 'runtime', type: 'string', help: "container runtime of the embedded agent: 'process' or 'oci'", default: 'process' },
+  { name: 'disable-agent', type: 'boolean', help: 'run the control plane only, no node agent on this machine' },
+  { name: 'service-cidr', type: 'string', help: 'range of Service cluster IPs', default: '10.43.0.0/16' },
+  { name: 'log-level', type: 'string', help: "'error', 'warn', 'info' or 'debug' (debug logs every request)", default: 'info' },
+];
+
+export const SERVER_HELP = `Usage: berth server [flags]
+
+Runs the API server on an embedded SQLite store (or etcd), the scheduler and controllers, and this machine's
+node agent. Once the API answers, writes DIR/kubeconfig.yaml and prints a line containing "ready".
+
+Flags:
+${flagHelp(SERVER_FLAGS)}
+`;
+
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export async function runServer(args: string[]): Promise<number> {
+  const { flags, rest, help } = parseFlags(args, SERVER_FLAGS);
+  if (help) {
+    process.stdout.write(SERVER_HELP);
+    return 0;
+  }
+  if (rest.length) throw new CliError(`unexpected argument "${rest[0]}"; run 'berth server --help'`);
+  const level = String(flags['log-level']) as LogLevel;
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new CliError(`invalid --log-level "${level}": want error, warn, info or debug`);
+  const log = createLogger('server', level);
+  const dataDir = resolve(String(flags['data-dir'] || defaultDataDir()));
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK | constants.R_OK);
+  } catch (e) {
+    throw new CliError(`cannot use data dir ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (check that it exists, is a directory and is writable)`);
+  }
+  const runtime = String(flags.runtime);
+  if (runtime !== 'process' && runtime !== 'oci') throw new CliError(`invalid --runtime "${runtime}": want process or oci`);
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port ${String(flags.port)}`);
+  const bindAddress = String(flags['bind-address']);
+  const nodeIp = String(flags['node-ip'] ?? primaryAddress());
+  let datastore;
+  try {
+    datastore = parseDatastore(String(flags.datastore), dataDir);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+
+  let lock: DirLock;
+  try {
+    lock = lockDir(dataDir);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  let api: ApiServer | undefined;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const shutdown = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log('warn', `shutdown: ${(e as Error).message}`);
+      }
+    }
+    lock.release();
+  };
+  try {
+    const pki = ensurePki(join(dataDir, 'tls'), [bindAddress, nodeIp]);
+    const s: Store = await createStore(datastore);
+    cleanups.push(() => s.close());
+    try {
+      api = await createApiServer({
+        store: s,
+        pki,
+        port,
+        bindAddress,
+        advertiseAddress: nodeIp,
+        serviceCidr: String(flags['service-cidr']),
+        logLevel: level,
+        log,
+      });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${bindAddress} is already in use (another berth server or program?); choose another with --port`);
+      if (err.code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${bindAddress}: no such address on this machine; check --bind-address`);
+      if (err.code === 'EACCES') throw new CliError(`not allowed to listen on port ${port} (ports below 1024 need root); choose another with --port`);
+      throw e;
+    }
+    const a = api;
+    cleanups.push(() => a.stop());
+    const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
+    writeSecretFile(kubeconfigPath, adminKubeconfig({ server: api.url, caPem: pki.caPem, token: pki.adminToken }));
+    process.stdout.write(`berth server ready: API at ${api.url}, kubeconfig written to ${kubeconfigPath} (node join token in ${join(dataDir, 'tls', 'node.token')})\n`);
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+
+  return await new Promise<number>((resolvePromise) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) {
+        log('warn', `${sig} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      log('info', `${sig} received, shutting down`);
+      shutdown().then(
+        () => resolvePromise(0),
+        () => resolvePromise(1),
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** `berth kubeconfig`: prints the admin kubeconfig of the local server. */
+export function runKubeconfig(args: string[]): number {
+  const specs: FlagSpec[] = [{ name: 'data-dir', type: 'string', help: 'the server data directory', default: '' }];
+  const { flags, help } = parseFlags(args, specs);
+  if (help) {
+    process.stdout.write(`Usage: berth kubeconfig [flags]\n\nPrints the admin kubeconfig of the local berth server.\n\nFlags:\n${flagHelp(specs)}\n`);
+    return 0;
+  }
+  const dataDir = resolve(String(flags['data-dir'] || defaultDataDir()));
+  const path = join(dataDir, 'kubeconfig.yaml');
+  try {
+    process.stdout.write(readFileSync(path, 'utf8'));
+    return 0;
+  } catch {
+    throw new CliError(`no kubeconfig at ${path}: start 'berth server --data-dir ${dataDir}' first`);
+  }
+}
