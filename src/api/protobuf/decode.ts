@@ -160,7 +160,7 @@ function convertMessage(t: protobuf.Type, msg: protobuf.Message): Record<string,
 }
 
 /** The proto message type of a kind: its API package, or metav1 for the shared kinds (DeleteOptions, ...). */
-function messageTypeOf(root: protobuf.Root, apiVersion: string, kind: string): protobuf.Type | undefined {
+export function messageTypeOf(root: protobuf.Root, apiVersion: string, kind: string): protobuf.Type | undefined {
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);

@@ -1,2 +1,3 @@
-// Public surface of protobuf support: decoding application/vnd.kubernetes.protobuf request bodies.
+// Public surface of protobuf support: decoding and encoding application/vnd.kubernetes.protobuf bodies.
 export { decodeProtobufObject, PROTOBUF_MAGIC, ProtobufDecodeError, type DecodedObject } from './decode';
+export { encodeProtobufObject } from './encode';

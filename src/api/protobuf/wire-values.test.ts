@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatGoDuration, formatTime } from './wire-values';
+import { formatGoDuration, formatTime, parseGoDuration, parseTime } from './wire-values';
 
 describe('formatGoDuration matches Go time.Duration.String()', () => {
   const cases: Array<[string, number, string]> = [
@@ -27,4 +27,19 @@ describe('formatTime', () => {
   for (const [name, s, n, micro, want] of cases) {
     it(name, () => assert.equal(formatTime(s, n, micro), want));
   }
+});
+
+describe('parseGoDuration inverts formatGoDuration', () => {
+  for (const ns of [0, 999, 1500, 150e6, 3e9, 3.5e9, 90e9, 3600e9, -2e9, 3723e9]) {
+    it(String(ns), () => {
+      const text = formatGoDuration(ns);
+      assert.equal(parseGoDuration(text), ns, `parseGoDuration(${text}): got ${parseGoDuration(text)}, want ${ns}`);
+    });
+  }
+  it('rejects junk', () => assert.throws(() => parseGoDuration('5 minutes'), RangeError));
+});
+
+describe('parseTime', () => {
+  it('keeps fractions as nanos', () => assert.deepEqual(parseTime('2008-01-01T01:01:01.000001Z'), { seconds: 1199149261, nanos: 1000 }));
+  it('handles offsets', () => assert.deepEqual(parseTime('2008-01-01T02:01:01+01:00'), { seconds: 1199149261, nanos: 0 }));
 });

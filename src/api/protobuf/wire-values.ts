@@ -40,3 +40,23 @@ export function formatGoDuration(ns: number): string {
   if (m > 0) return `${sign}${m}m${s}s`;
   return `${sign}${s}s`;
 }
+
+/** RFC 3339 text → protobuf Time fields. Throws on text Date cannot parse. */
+export function parseTime(text: string): { seconds: number; nanos: number } {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new RangeError(`parsing time ${JSON.stringify(text)}: not RFC 3339`);
+  const frac = /\.(\d+)/.exec(text.slice(text.indexOf('T')))?.[1] ?? '';
+  return { seconds: Math.floor(ms / 1000), nanos: Number(frac.padEnd(9, '0').slice(0, 9)) };
+}
+
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration: '1h2m3.5s', '150ms', '-2s' → nanoseconds. */
+export function parseGoDuration(text: string): number {
+  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(text);
+  if (text === '0') return 0;
+  if (!m) throw new RangeError(`time: invalid duration ${JSON.stringify(text)}`);
+  let total = 0;
+  for (const part of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * (UNIT_NS[part[2] ?? ''] ?? 0);
+  return Math.round(m[1] === '-' ? -total : total);
+}
