@@ -12,6 +12,7 @@ import { ApiError, isAlreadyExists, isConflict, isExpired, isNotFound, isTooMany
 import { loadKubeconfig, parseKubeconfig } from './kubeconfig';
 import { collectionPath, objectPath, Resources } from './resource-ref';
 import { startFakeApiServer } from './testing/fake-apiserver';
+import { waitFor } from './testing/wait';
 import type { KubeObject, WatchEvent } from './types';
 
 interface Pod extends KubeObject {
@@ -224,5 +225,33 @@ test('transport: HTTPS with CA verification and bearer token; qps limit waits on
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('client: 429 with Retry-After is resent after the wait, on the injected clock', async () => {
+  const srv = await startFakeApiServer();
+  try {
+    const clock = new FakeClock();
+    const client = createClient({ server: srv.url }, { clock, maxRetries: 2 });
+    const cms = client.resource(Resources.configmaps);
+    await cms.create('ns', { metadata: { name: 'a' } });
+    srv.failNext(/^GET .*\/a$/, 429, 1, 3);
+    let done = false;
+    const p = cms.get('ns', 'a').then((o) => { done = true; return o; });
+    await waitFor(() => clock.pending() > 0, 'client waiting on Retry-After');
+    assert.equal(done, false, 'answered before Retry-After elapsed');
+    await clock.tick(3000);
+    assert.equal((await p).metadata?.name, 'a');
+    srv.failNext(/^GET .*\/a$/, 429, 3, 1);
+    const p2 = cms.get('ns', 'a').then(() => 'resolved', (e: unknown) => e);
+    for (let i = 0; i < 2; i++) {
+      await waitFor(() => clock.pending() > 0, `retry ${i + 1} waiting`);
+      await clock.tick(1000);
+    }
+    const outcome = await p2;
+    assert.ok(isTooManyRequests(outcome), `after maxRetries: got ${String(outcome)}, want TooManyRequests`);
+    client.close();
+  } finally {
+    await srv.close();
   }
 });

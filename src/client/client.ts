@@ -6,7 +6,7 @@ import { realClock, type Clock } from './clock';
 import { apiErrorFrom, type Status } from './errors';
 import type { ClientConfig } from './kubeconfig';
 import { collectionPath, objectPath, type ResourceRef } from './resource-ref';
-import { createTransport, type Transport } from './transport';
+import { createTransport, type RawResponse, type Transport } from './transport';
 import type { KubeObject, ObjectList, WatchEvent } from './types';
 
 export interface ListOptions {
@@ -134,9 +134,21 @@ export async function* readJsonLines(res: IncomingMessage, signal?: AbortSignal)
   }
 }
 
-export function createClient(config: ClientConfig, opts: { clock?: Clock; transport?: Transport } = {}): Client {
+/** The server's Retry-After (ms) on a 429 or 5xx answer, if it sent one. */
+function retryAfterMs(res: RawResponse): number | undefined {
+  if (res.statusCode !== 429 && res.statusCode < 500) return undefined;
+  const v = Number(res.headers['retry-after']);
+  return Number.isFinite(v) && v >= 0 ? Math.min(v, 60) * 1000 : undefined;
+}
+
+/**
+ * Creates a client. `maxRetries` (default 5) bounds resends of requests answered 429/5xx with a
+ * Retry-After header, waiting as told on `clock`.
+ */
+export function createClient(config: ClientConfig, opts: { clock?: Clock; transport?: Transport; maxRetries?: number } = {}): Client {
   const clock = opts.clock ?? realClock;
   const transport = opts.transport ?? createTransport(config, clock);
+  const maxRetries = opts.maxRetries ?? 5;
 
   async function request<R>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<R> {
     const h = { ...headers };
@@ -145,7 +157,13 @@ export function createClient(config: ClientConfig, opts: { clock?: Clock; transp
       payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       h['content-type'] ??= 'application/json';
     }
-    const res = await transport.request({ method, path, body: payload, headers: h, signal });
+    let res = await transport.request({ method, path, body: payload, headers: h, signal });
+    // Like client-go: a 429 (or 5xx) carrying Retry-After was not processed; wait and resend, a few times.
+    for (let attempt = 0; attempt < maxRetries && retryAfterMs(res) !== undefined && !signal?.aborted; attempt++) {
+      await clock.sleep(retryAfterMs(res) as number, signal);
+      if (signal?.aborted) break;
+      res = await transport.request({ method, path, body: payload, headers: h, signal });
+    }
     const text = res.body.toString('utf8');
     if (res.statusCode < 200 || res.statusCode > 299) throw apiErrorFrom(res.statusCode, text);
     const ct = String(res.headers['content-type'] ?? '');

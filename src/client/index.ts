@@ -29,3 +29,4 @@ export {
   createLeaseLock, microTime, recordFromSpec, specFromRecord, type LeaderElectionRecord, type Lease, type LeaseSpec, type ResourceLock,
 } from './lease-lock';
 export { runLeaderElection, type LeaderElectionOptions } from './leader-election';
+export { createEventRecorder, type EventRecorder, type EventRecorderOptions, type EventType } from './event-recorder';

@@ -29,6 +29,7 @@ interface Target {
 }
 
 class HttpError extends Error {
+  retryAfter?: number;
   constructor(readonly code: number, readonly reason: string, message: string, readonly details?: Status['details']) {
     super(message);
   }
@@ -49,8 +50,8 @@ export interface FakeApiServer {
   closeWatches(): void;
   expireWatches(): void;
   sendBookmarks(): void;
-  /** The next `count` requests whose "METHOD path" matches get `code`. */
-  failNext(match: RegExp, code: number, count?: number): void;
+  /** The next `count` requests whose "METHOD path" matches get `code` (with a Retry-After header if given). */
+  failNext(match: RegExp, code: number, count?: number, retryAfterSeconds?: number): void;
   openWatches(): number;
   close(): Promise<void>;
 }
@@ -85,7 +86,7 @@ function statusBody(code: number, reason: string, message: string, details?: Sta
 export async function startFakeApiServer(opts: { maxHistory?: number } = {}): Promise<FakeApiServer> {
   const store = new FakeStore(opts.maxHistory);
   const requests: string[] = [];
-  const failures: Array<{ match: RegExp; code: number; left: number }> = [];
+  const failures: Array<{ match: RegExp; code: number; left: number; retryAfter?: number }> = [];
   const clients: Client[] = [];
 
   const typeMeta = (t: Target): { apiVersion: string; kind: string } => {
@@ -252,15 +253,17 @@ export async function startFakeApiServer(opts: { maxHistory?: number } = {}): Pr
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const send = (code: number, body: unknown): void => {
-      res.writeHead(code, { 'content-type': 'application/json' });
+    const send = (code: number, body: unknown, extra: Record<string, string> = {}): void => {
+      res.writeHead(code, { 'content-type': 'application/json', ...extra });
       res.end(JSON.stringify(body));
     };
     try {
       const fail = failures.find((f) => f.left > 0 && f.match.test(`${method} ${u.pathname}${u.search}`));
       if (fail) {
         fail.left--;
-        throw new HttpError(fail.code, fail.code === 429 ? 'TooManyRequests' : fail.code === 410 ? 'Expired' : 'InternalError', `injected failure ${fail.code}`);
+        const err = new HttpError(fail.code, fail.code === 429 ? 'TooManyRequests' : fail.code === 410 ? 'Expired' : 'InternalError', `injected failure ${fail.code}`);
+        err.retryAfter = fail.retryAfter;
+        throw err;
       }
       if (u.pathname === '/version') return send(200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake' });
       const t = parsePath(u.pathname);
@@ -295,7 +298,7 @@ export async function startFakeApiServer(opts: { maxHistory?: number } = {}): Pr
       }
       throw new HttpError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${u.pathname})`);
     } catch (e) {
-      if (e instanceof HttpError) return send(e.code, statusBody(e.code, e.reason, e.message, e.details));
+      if (e instanceof HttpError) return send(e.code, statusBody(e.code, e.reason, e.message, e.details), e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {});
       if (e instanceof PatchError || e instanceof SyntaxError) return send(400, statusBody(400, 'BadRequest', e.message));
       return send(500, statusBody(500, 'InternalError', String(e)));
     }
@@ -330,8 +333,8 @@ export async function startFakeApiServer(opts: { maxHistory?: number } = {}): Pr
     sendBookmarks() {
       for (const w of store.watchers) w.send('BOOKMARK', { kind: 'Bookmark', apiVersion: 'v1', metadata: { resourceVersion: String(store.rv) } });
     },
-    failNext(match, code, count = 1) {
-      failures.push({ match, code, left: count });
+    failNext(match, code, count = 1, retryAfterSeconds) {
+      failures.push({ match, code, left: count, retryAfter: retryAfterSeconds });
     },
     openWatches: () => store.watchers.size,
     async close() {
