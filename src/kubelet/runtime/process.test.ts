@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runRuntimeContract } from './contract';
+import { ProcessRuntime } from './process/process-runtime';
+
+async function cleanup(rt: ProcessRuntime): Promise<void> {
+  for (const s of await rt.listPodSandboxes()) await rt.removePodSandbox(s.id);
+  await rt.close();
+}
+
+runRuntimeContract('process', (rootDir) => ProcessRuntime.open({ rootDir }), { runsProcesses: true, persistent: true, memoryLimits: 'when-root' });
+
+test('process: pod cgroups are created with limits and removed with the sandbox', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('not root');
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'berth-rt-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const rt = await ProcessRuntime.open({ rootDir: root });
+  t.after(() => cleanup(rt));
+  const uid = `cg-${process.pid}`;
+  const sb = await rt.runPodSandbox({ uid, name: 'p', namespace: 'd', logDirectory: join(root, 'logs'), resources: { memoryBytes: 256 << 20 } });
+  const id = await rt.createContainer(sb, { name: 'c', image: 'x', command: ['sleep', '600'], logPath: 'c.log', resources: { cpuMillis: 250, pidsMax: 64 } });
+  await rt.startContainer(id);
+  const pod = `/sys/fs/cgroup/memory/berth/${uid}`;
+  const cases = [
+    { name: 'pod memory limit', file: `${pod}/memory.limit_in_bytes`, want: String(256 << 20) },
+    { name: 'container cpu quota', file: `/sys/fs/cgroup/cpu/berth/${uid}/${id}/cpu.cfs_quota_us`, want: '25000' },
+    { name: 'container pids.max', file: `/sys/fs/cgroup/pids/berth/${uid}/${id}/pids.max`, want: '64' },
+  ];
+  for (const c of cases) {
+    const got = readFileSync(c.file, 'utf8').trim();
+    assert.equal(got, c.want, `${c.name}: got ${got}, want ${c.want}`);
+  }
+  const pid = (await rt.containerStatus(id)).pid ?? 0;
+  // The wrapper joins its cgroups before running the command, a moment after startContainer returns.
+  const inCgroup = () => readFileSync(`${pod}/${id}/cgroup.procs`, 'utf8').split('\n').includes(String(pid));
+  for (let i = 0; i < 400 && !inCgroup(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(inCgroup(), `container pid ${pid} in its cgroup: got ${readFileSync(`${pod}/${id}/cgroup.procs`, 'utf8')}`);
+  await rt.removePodSandbox(sb);
+  assert.equal(existsSync(pod), false, 'pod cgroup removed');
+});
+
+test('process: a pod network namespace has loopback only and is deleted with the sandbox', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('not root');
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'berth-rt-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const rt = await ProcessRuntime.open({ rootDir: root });
+  t.after(() => cleanup(rt));
+  const sb = await rt.runPodSandbox({ uid: `ns-${process.pid}`, name: 'p', namespace: 'd', logDirectory: join(root, 'logs'), networkNamespace: true });
+  const st = await rt.podSandboxStatus(sb);
+  assert.ok(st.netnsPath && existsSync(st.netnsPath), `got netnsPath ${st.netnsPath}`);
+  const id = await rt.createContainer(sb, { name: 'c', image: 'x', command: ['sleep', '600'], logPath: 'c.log' });
+  await rt.startContainer(id);
+  const r = await rt.execSync(id, ['cat', '/proc/net/dev'], 5000);
+  const ifaces = r.stdout.toString().split('\n').slice(2).map((l) => l.split(':')[0]?.trim()).filter(Boolean);
+  assert.deepEqual(ifaces, ['lo'], `interfaces in the pod netns: got ${ifaces.join(',')}`);
+  await rt.removePodSandbox(sb);
+  assert.equal(existsSync(st.netnsPath), false, 'netns deleted');
+});
+
+test('process: unprivileged mode reports no cgroups', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-rt-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const rt = await ProcessRuntime.open({ rootDir: root, disableCgroups: true });
+  t.after(() => rt.close());
+  const caps = rt.capabilities();
+  assert.equal(caps.cgroups, false, 'cgroups disabled');
+  assert.ok(caps.notes.some((n) => /NOT enforced/.test(n)), `notes say limits are not enforced: ${caps.notes.join('; ')}`);
+});
