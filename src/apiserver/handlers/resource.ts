@@ -279,7 +279,7 @@ async function handlePatch(ctx: RequestContext, ep: Endpoint, ri: ResourceReques
       } catch (e) {
         throw patchError(e);
       }
-    }, { dryRun, fieldManager: undefined, version: ep.registry.info.version, createIfMissing: !subresource, subresource });
+    }, { dryRun, fieldManager: manager, managedFieldsDone: true, version: ep.registry.info.version, createIfMissing: !subresource, subresource });
     return sendEntry(ctx, ep, r.entry, r.created ? 201 : 200);
   }
   const r = await ep.registry.update(ri.namespace, ri.name, (cur) => {

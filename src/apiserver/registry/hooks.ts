@@ -26,6 +26,8 @@ export function validateForCreate(info: ResourceInfo, obj: Obj): void {
 }
 
 export function validateForUpdate(info: ResourceInfo, obj: Obj, old: Obj, subresource?: string): void {
+  // A binding only sets spec.nodeName, which pod update validation (rightly) forbids for users.
+  if (subresource === 'binding') return;
   throwIfInvalid(info, obj, validateUpdate(info.group, info.kind, obj, old, { namespaced: info.namespaced, subresource }));
 }
 

@@ -22,6 +22,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   subresource?: string;
+  /** The caller already computed managedFields (server-side apply): leave them as they are. */
+  managedFieldsDone?: boolean;
 }
 
 export interface DeleteOptions {
@@ -252,9 +254,7 @@ export class Registry {
     await this.d.strategy.prepareForCreate?.(obj, this.d.admission);
     validateForCreate(info, obj);
     const name = str(m.name)!;
-    const withFields = o.fieldManager !== undefined || o.subresource === undefined
-      ? recordManagedFields(info, { old: undefined, updated: obj, manager: o.fieldManager ?? 'unknown', now: rfc3339(now) })
-      : obj;
+    const withFields = o.managedFieldsDone ? obj : recordManagedFields(info, { old: undefined, updated: obj, manager: o.fieldManager ?? 'unknown', now: rfc3339(now) });
     if (o.dryRun) {
       if (this.peek(ns, name)) throw errors.alreadyExists(info.group, info.plural, name);
       return { key: this.key(ns, name), namespace: ns, name, rv: 0, obj: withFields, json: () => Buffer.from(JSON.stringify(withFields)) };
@@ -389,11 +389,14 @@ export class Registry {
     return true;
   }
 
-  /** Ignores changes to bookkeeping fields when deciding whether a write is needed. */
+  /** A write is skipped when nothing but bookkeeping (resourceVersion, managedFields times) would change. */
   private isUnchanged(updated: Obj, old: Obj): boolean {
-    const a = { ...updated, metadata: { ...meta(updated), managedFields: undefined, resourceVersion: undefined } };
-    const b = { ...old, metadata: { ...meta(old), managedFields: undefined, resourceVersion: undefined } };
-    return deepEqual(a, b);
+    const norm = (o: Obj): Obj => {
+      const m = meta(o);
+      const mf = Array.isArray(m.managedFields) ? (m.managedFields as Obj[]).map((e) => ({ ...e, time: undefined })) : undefined;
+      return { ...o, metadata: { ...m, managedFields: mf, resourceVersion: undefined } };
+    };
+    return deepEqual(norm(updated), norm(old));
   }
 
   private async prepareUpdate(next: Obj, old: Obj, o: WriteOptions & { version: string }): Promise<Obj> {
@@ -438,6 +441,7 @@ export class Registry {
       await s.prepareForUpdate?.(next, old, this.d.admission);
     }
     validateForUpdate(info, next, old, o.subresource);
+    if (o.managedFieldsDone) return next;
     return recordManagedFields(info, { old, updated: next, manager: o.fieldManager ?? 'unknown', now: rfc3339(this.d.now()), subresource: o.subresource });
   }
 
