@@ -176,7 +176,8 @@ class Comparer {
   private post(l: unknown, r: unknown, s: SchemaNode | undefined, required: boolean): void {
     if (this.path.length === 0) return;
     if (l === undefined) {
-      if (!isStruct(s) && !required) insertPath(this.c.added, this.path);
+      const isItem = !(this.path[this.path.length - 1] as string).startsWith('f:');
+      if (isItem || (!isStruct(s) && !required)) insertPath(this.c.added, this.path);
     } else if (r === undefined) insertPath(this.c.removed, this.path);
   }
 
