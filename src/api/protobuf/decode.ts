@@ -11,7 +11,7 @@
 // maps are absent; non-pointer structs and scalars are always written. So messages on the wire become objects
 // (Go writes `{}` for empty structs too), zero Time is omitted (Go writes null), empty strings are dropped
 // (Go's omitempty; a Go `*string` holding "" is lost except for the fields in KEEP_EMPTY_STRING), and zero
-// numbers and false booleans are kept (they may be set pointers, e.g. replicas: 0).
+// numbers and false booleans are kept (they may be set pointers, e.g. replicas: 0) except in DROP_ZERO.
 import type protobuf from 'protobufjs';
 import { hasTypeMeta, isInlineField, jsonName, STRING_LIST_WRAPPERS } from '../schema/inline-fields';
 import { loadProtoRoot } from './proto-root';
@@ -33,6 +33,29 @@ export interface DecodedObject {
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 /** JSON names of Go *string fields where "" means something different from absent. */
 const KEEP_EMPTY_STRING = new Set(['storageClassName']);
+/**
+ * Non-pointer Go fields with omitempty that typed clients always put on the wire as zero (kubectl create
+ * sends them): dropped when zero, as Go's JSON would. Other zero numbers/false stay: they may be set pointers.
+ */
+const DROP_ZERO = new Set([
+  `${META}.ObjectMeta.generation`,
+  'k8s.io.api.core.v1.Container.stdin',
+  'k8s.io.api.core.v1.Container.stdinOnce',
+  'k8s.io.api.core.v1.Container.tty',
+  'k8s.io.api.core.v1.ContainerPort.hostPort',
+  'k8s.io.api.core.v1.PodSpec.hostNetwork',
+  'k8s.io.api.core.v1.PodSpec.hostPID',
+  'k8s.io.api.core.v1.PodSpec.hostIPC',
+  'k8s.io.api.apps.v1.DeploymentSpec.minReadySeconds',
+  'k8s.io.api.apps.v1.DeploymentSpec.paused',
+  'k8s.io.api.apps.v1.DeploymentStatus.observedGeneration',
+  'k8s.io.api.apps.v1.DeploymentStatus.replicas',
+  'k8s.io.api.apps.v1.DeploymentStatus.updatedReplicas',
+  'k8s.io.api.apps.v1.DeploymentStatus.readyReplicas',
+  'k8s.io.api.apps.v1.DeploymentStatus.availableReplicas',
+  'k8s.io.api.apps.v1.DeploymentStatus.unavailableReplicas',
+  'k8s.io.api.apps.v1.DeploymentStatus.terminatingReplicas',
+]);
 
 interface LongLike {
   toNumber(): number;
@@ -153,6 +176,7 @@ function convertMessage(t: protobuf.Type, msg: protobuf.Message): Record<string,
       const c = convertValue(f, v);
       if (c === OMIT) continue;
       if (c === '' && !KEEP_EMPTY_STRING.has(name)) continue;
+      if ((c === 0 || c === false) && DROP_ZERO.has(`${typeName}.${f.name}`)) continue;
       out[name] = c;
     }
   }

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { groupVersion, groupVersions, RESOURCES } from '../resources';
+import { decodeProtobufObject } from '../protobuf/decode';
 import { openapiForPath, openapiRoot } from './openapi';
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
 
@@ -54,14 +57,14 @@ function discoveryServer(seen: Seen[]): Server {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString() });
-      route(url, req.method ?? 'GET', Buffer.concat(chunks).toString(), res);
+      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('latin1') });
+      route(url, req.method ?? 'GET', Buffer.concat(chunks), req.headers['content-type'] ?? '', res);
     });
   });
 }
 
 /** Discovery, OpenAPI, and one deployment collection/item for the create and apply cases. */
-function route(url: URL, method: string, body: string, res: ServerResponse): void {
+function route(url: URL, method: string, body: Buffer, contentType: string, res: ServerResponse): void {
   const send = (code: number, value: unknown): void => {
     const b = Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
     res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': b.length });
@@ -91,7 +94,12 @@ function route(url: URL, method: string, body: string, res: ServerResponse): voi
     const doc = openapiForPath(p.slice('/openapi/v3/'.length));
     if (doc) return send(200, doc.body);
   }
-  if (p === '/apis/apps/v1/namespaces/default/deployments' && method === 'POST') return send(201, JSON.parse(body) as unknown);
+  if (method === 'POST' && /^\/api(s\/[^/]+)?\/v1\//.test(p)) {
+    // kubectl's typed clients send protobuf; answer with the decoded object as JSON (what the API server does).
+    const decoded = contentType.startsWith(PROTOBUF) ? decodeProtobufObject(body).object : (JSON.parse(body.toString()) as Record<string, unknown>);
+    if (decoded.kind === 'SelfSubjectAccessReview') return send(201, { ...decoded, status: { allowed: true } });
+    return send(201, decoded);
+  }
   if (p === '/apis/apps/v1/namespaces/default/deployments/web' && (method === 'GET' || method === 'PATCH')) return send(200, STORED);
   send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
 }
@@ -162,6 +170,59 @@ describe('kubectl explain against our OpenAPI v3 documents', { skip: KUBECTL ? f
     assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
     assert.ok(patch.body.includes('"$setElementOrder/containers"'), `patch lacks merge-key ordering: ${patch.body}`);
     assert.ok(!seen.some((r) => r.url.startsWith('/openapi/v2')), `kubectl fell back to /openapi/v2: ${seen.map((r) => r.url).join(', ')}`);
+  });
+
+  const protobufCases = [
+    {
+      name: 'create namespace',
+      args: ['create', 'namespace', 'team-a'],
+      want: { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'team-a' }, spec: {}, status: {} },
+    },
+    {
+      name: 'create configmap',
+      args: ['create', 'configmap', 'cfg', '--from-literal=k=v', '-n', 'default'],
+      want: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cfg', namespace: 'default' }, data: { k: 'v' } },
+    },
+  ];
+  for (const c of protobufCases) {
+    it(`${c.name}: kubectl's protobuf body decodes to the object`, async () => {
+      seen.length = 0;
+      const { code, out } = await kubectl(url, cache, c.args);
+      assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+      const post = seen.find((r) => r.method === 'POST');
+      assert.ok(post?.contentType.startsWith(PROTOBUF), `POST content type: got ${String(post?.contentType)}, want protobuf`);
+      assert.ok(post);
+      const got = decodeProtobufObject(Buffer.from(post.body, 'latin1')).object;
+      assert.deepStrictEqual(got, c.want, `decoded: got ${JSON.stringify(got)}`);
+    });
+  }
+
+  it('create deployment: replicas, selector, template and container survive protobuf', async () => {
+    seen.length = 0;
+    const { code, out } = await kubectl(url, cache, ['create', 'deployment', 'web', '--image=nginx:1.26', '--replicas=0', '--port=80', '-n', 'default']);
+    assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+    const post = seen.find((r) => r.method === 'POST');
+    assert.ok(post?.contentType.startsWith(PROTOBUF), `POST content type: got ${String(post?.contentType)}, want protobuf`);
+    assert.ok(post);
+    const got = decodeProtobufObject(Buffer.from(post.body, 'latin1')).object as { spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(got.spec.replicas, 0, `replicas: got ${JSON.stringify(got.spec.replicas)}, want 0`);
+    assert.deepStrictEqual(got.spec.selector, { matchLabels: { app: 'web' } });
+    // What `kubectl create deployment ... -o json` prints for the same command (Go's JSON of the object).
+    assert.deepStrictEqual(got.spec.template, {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'nginx', image: 'nginx:1.26', ports: [{ containerPort: 80 }], resources: {} }] },
+    });
+    assert.deepStrictEqual(got.spec.strategy, {});
+  });
+
+  it('auth can-i: SelfSubjectAccessReview arrives as protobuf and decodes', async () => {
+    seen.length = 0;
+    const { code, out } = await kubectl(url, cache, ['auth', 'can-i', 'create', 'deployments', '-n', 'default']);
+    assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+    assert.match(out, /yes/);
+    const post = seen.find((r) => r.method === 'POST');
+    const got = decodeProtobufObject(Buffer.from(post?.body ?? '', 'latin1')).object;
+    assert.deepStrictEqual(got.spec, { resourceAttributes: { namespace: 'default', verb: 'create', group: 'apps', resource: 'deployments' } });
   });
 
   it('fails for an unknown field', async () => {
