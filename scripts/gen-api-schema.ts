@@ -1,6 +1,6 @@
 // Generates src/api/generated/{schemas.json,proto.json} from the Kubernetes v1.32 protobuf schemas in
 // ../shared/k8s-api-v1.32/proto (or the folder given as the first argument).
-//   node --import tsx scripts/gen-api-schema.ts [protoDir]
+//   node --import tsx scripts/gen-api-schema.ts [protoDir [outDir]]
 // schemas.json: every message as an OpenAPI-style type (see src/api/schema/schema-data.ts for the format).
 // proto.json: the protobufjs JSON descriptor used to decode protobuf request bodies at run time.
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -13,7 +13,7 @@ import type { FieldData, SchemaData, TypeData } from '../src/api/schema/schema-d
 
 const here = dirname(fileURLToPath(import.meta.url));
 const protoDir = process.argv[2] ?? join(here, '..', '..', 'shared', 'k8s-api-v1.32', 'proto');
-const outDir = join(here, '..', 'src', 'api', 'generated');
+const outDir = process.argv[3] ?? join(here, '..', 'src', 'api', 'generated');
 
 function findProtos(dir: string): string[] {
   const out: string[] = [];
