@@ -75,3 +75,42 @@ test('process: unprivileged mode reports no cgroups', async (t) => {
   assert.equal(caps.cgroups, false, 'cgroups disabled');
   assert.ok(caps.notes.some((n) => /NOT enforced/.test(n)), `notes say limits are not enforced: ${caps.notes.join('; ')}`);
 });
+
+test('process: volumes, resolv.conf and user (root)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('not root: mounts are not bind-mounted and user switching is refused');
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'berth-rt-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const rt = await ProcessRuntime.open({ rootDir: join(root, 'state') });
+  t.after(() => cleanup(rt));
+  const vol = join(root, 'vol');
+  const target = join(root, 'target');
+  const { chmodSync, mkdirSync, writeFileSync } = await import('node:fs');
+  chmodSync(root, 0o755); // the container's user (nobody) must reach the volume
+  mkdirSync(vol);
+  mkdirSync(target);
+  writeFileSync(join(vol, 'data.txt'), 'from-volume\n');
+  chmodSync(vol, 0o777); // writable by anyone: only the read-only bind can refuse the write below
+  const sb = await rt.runPodSandbox({ uid: `mnt-${process.pid}`, name: 'p', namespace: 'd', logDirectory: join(root, 'logs'), dnsConfig: 'nameserver 10.96.0.10\n' });
+  const id = await rt.createContainer(sb, {
+    name: 'c', image: 'x', command: ['sleep', '600'], logPath: 'c.log',
+    mounts: [{ hostPath: vol, containerPath: target, readOnly: true }, { hostPath: vol, containerPath: '/no/such/dir' }],
+    user: { uid: 65534, gid: 65534 },
+  });
+  await rt.startContainer(id);
+  const cases = [
+    { name: 'volume visible at containerPath', cmd: ['cat', join(target, 'data.txt')], code: 0, out: 'from-volume\n' },
+    { name: 'read-only volume', cmd: ['sh', '-c', `touch ${target}/x 2>/dev/null; echo $?`], code: 0, out: '1\n' },
+    { name: 'pod resolv.conf', cmd: ['cat', '/etc/resolv.conf'], code: 0, out: 'nameserver 10.96.0.10\n' },
+    { name: 'runs as the user', cmd: ['id', '-u'], code: 0, out: '65534\n' },
+    { name: 'mount map in env', cmd: ['sh', '-c', 'echo "$BERTH_MOUNTS"'], code: 0, out: `${target}=${vol}:ro;/no/such/dir=${vol}\n` },
+  ];
+  for (const c of cases) {
+    const r = await rt.execSync(id, c.cmd, 5000);
+    assert.deepEqual([r.exitCode, r.stdout.toString()], [c.code, c.out], `${c.name}: got ${r.exitCode} ${JSON.stringify(r.stdout.toString())} ${r.stderr.toString()}`);
+  }
+  const { readFileSync: rf } = await import('node:fs');
+  assert.notEqual(rf('/etc/resolv.conf', 'utf8'), 'nameserver 10.96.0.10\n', 'the host resolv.conf is untouched');
+});

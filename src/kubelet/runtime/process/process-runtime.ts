@@ -9,7 +9,7 @@
 // Why FIFOs opened read-write by the container: if the kubelet dies, the container's writes never get
 // SIGPIPE (it holds a read end itself); they block once 64 KiB is buffered, and the next kubelet reopens
 // the FIFO, drains it and carries on: adopt, don't kill.
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -89,6 +89,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, Live>();
   private closed = false;
+  /** Our own children, unref'd on close so the kubelet can exit while they keep running. */
+  private readonly children = new Set<ChildProcess>();
 
   private constructor(
     private readonly opts: RuntimeOptions,
@@ -264,7 +266,9 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.state = 'running';
     rec.startedAt = now();
     this.store.save('containers', id, rec);
+    this.children.add(child);
     child.on('exit', (code, signal) => {
+      this.children.delete(child);
       if (!this.closed) void this.finish(rec, live, exitCodeOf(code, signal));
     });
   }
@@ -472,6 +476,10 @@ export class ProcessRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     this.closed = true;
     for (const id of [...this.live.keys()]) this.dropLive(id);
+    for (const c of this.children) {
+      c.stdin?.destroy();
+      c.unref();
+    }
     await Promise.resolve();
   }
 }
