@@ -214,3 +214,21 @@ test('shared informer factory: one informer (one LIST) per resource and selector
     const late = f.informerFor(Resources.nodes);
     assert.equal(await late.waitForSync(signal), true, 'an informer created after start must run');
   }));
+
+test('informer: a watch silent past timeoutSeconds + 60 s is presumed dead and re-opened', () =>
+  withServer(async (srv, signal) => {
+    const clock = new FakeClock();
+    const inf = createInformer<Pod>({ client: srv.client(), resource: Resources.pods, clock, watchTimeoutSeconds: 600, backoff: fast });
+    void inf.run(signal);
+    await inf.waitForSync(signal);
+    await waitFor(() => watches(srv).length === 1, 'first watch');
+    await clock.tick(659_000);
+    assert.equal(watches(srv).length, 1, `re-watched before the watchdog: ${watches(srv).join(' | ')}`);
+    await clock.tick(1_000);
+    // The dead stream ended empty-handed, so the reflector backs off (on the fake clock) before re-watching.
+    for (let i = 0; i < 500 && watches(srv).length < 2; i++) {
+      await clock.tick(1);
+      await new Promise<void>((r) => setTimeout(r, 2));
+    }
+    assert.ok(watches(srv).length >= 2, `watches: got ${watches(srv).length}, want ≥ 2`);
+  }));

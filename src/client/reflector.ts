@@ -80,30 +80,41 @@ export function createReflector<T extends KubeObject>(opts: ReflectorOptions<T>,
   async function watch(signal: AbortSignal): Promise<boolean> {
     let got = false;
     const timeoutSeconds = opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
+    // Watchdog: the server ends the stream after timeoutSeconds; if it has not a minute later, the
+    // connection is presumed dead (half-open TCP after a host crash) and we re-watch.
+    const inner = new AbortController();
+    const stop = (): void => inner.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const cancelWatchdog = clock.setTimeout(stop, (timeoutSeconds + 60) * 1000);
     const events = client.watch(opts.namespace, {
       resourceVersion: lastRV, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector,
       allowWatchBookmarks: true, timeoutSeconds,
-    }, signal);
-    for await (const ev of events) {
-      got = true;
-      if (ev.type === 'ERROR') throw apiErrorFromStatus(ev.object);
-      const rv = rvOf(ev.object);
-      switch (ev.type) {
-        case 'ADDED':
-          sink.added(ev.object);
-          break;
-        case 'MODIFIED':
-          sink.modified(ev.object);
-          break;
-        case 'DELETED':
-          sink.deleted(ev.object);
-          break;
-        case 'BOOKMARK':
-          break;
-        default:
-          throw new Error(`unknown watch event type ${String((ev as { type: unknown }).type)}`);
+    }, inner.signal);
+    try {
+      for await (const ev of events) {
+        got = true;
+        if (ev.type === 'ERROR') throw apiErrorFromStatus(ev.object);
+        const rv = rvOf(ev.object);
+        switch (ev.type) {
+          case 'ADDED':
+            sink.added(ev.object);
+            break;
+          case 'MODIFIED':
+            sink.modified(ev.object);
+            break;
+          case 'DELETED':
+            sink.deleted(ev.object);
+            break;
+          case 'BOOKMARK':
+            break;
+          default:
+            throw new Error(`unknown watch event type ${String((ev as { type: unknown }).type)}`);
+        }
+        if (rv) lastRV = rv;
       }
-      if (rv) lastRV = rv;
+    } finally {
+      cancelWatchdog();
+      signal.removeEventListener('abort', stop);
     }
     return got;
   }
