@@ -12,6 +12,8 @@ async function cleanup(rt: ProcessRuntime): Promise<void> {
 }
 
 runRuntimeContract('process', (rootDir) => ProcessRuntime.open({ rootDir }), { runsProcesses: true, persistent: true, memoryLimits: 'when-root' });
+// The unprivileged path (no limits; stats from /proc) passes the same contract.
+runRuntimeContract('process without cgroups', (rootDir) => ProcessRuntime.open({ rootDir, disableCgroups: true }), { runsProcesses: true, persistent: true, memoryLimits: 'never' });
 
 test('process: pod cgroups are created with limits and removed with the sandbox', async (t) => {
   if (process.getuid?.() !== 0) {
