@@ -35,7 +35,8 @@ const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 const KEEP_EMPTY_STRING = new Set(['storageClassName']);
 /**
  * Non-pointer Go fields with omitempty that typed clients always put on the wire as zero (kubectl create
- * sends them): dropped when zero, as Go's JSON would. Other zero numbers/false stay: they may be set pointers.
+ * sends them): dropped when zero, as Go's JSON would. So are zero numbers and false in *Status messages
+ * (status is the server's to set). Other zero numbers/false stay: they may be set pointers (replicas: 0).
  */
 const DROP_ZERO = new Set([
   `${META}.ObjectMeta.generation`,
@@ -46,15 +47,12 @@ const DROP_ZERO = new Set([
   'k8s.io.api.core.v1.PodSpec.hostNetwork',
   'k8s.io.api.core.v1.PodSpec.hostPID',
   'k8s.io.api.core.v1.PodSpec.hostIPC',
+  'k8s.io.api.core.v1.ServicePort.nodePort',
+  'k8s.io.api.core.v1.ServiceSpec.healthCheckNodePort',
+  'k8s.io.api.core.v1.ServiceSpec.publishNotReadyAddresses',
   'k8s.io.api.apps.v1.DeploymentSpec.minReadySeconds',
   'k8s.io.api.apps.v1.DeploymentSpec.paused',
-  'k8s.io.api.apps.v1.DeploymentStatus.observedGeneration',
-  'k8s.io.api.apps.v1.DeploymentStatus.replicas',
-  'k8s.io.api.apps.v1.DeploymentStatus.updatedReplicas',
-  'k8s.io.api.apps.v1.DeploymentStatus.readyReplicas',
-  'k8s.io.api.apps.v1.DeploymentStatus.availableReplicas',
-  'k8s.io.api.apps.v1.DeploymentStatus.unavailableReplicas',
-  'k8s.io.api.apps.v1.DeploymentStatus.terminatingReplicas',
+  'k8s.io.api.scheduling.v1.PriorityClass.globalDefault',
 ]);
 
 interface LongLike {
@@ -146,6 +144,7 @@ function convertMessage(t: protobuf.Type, msg: protobuf.Message): Record<string,
   const out: Record<string, unknown> = {};
   const typeName = t.fullName.slice(1);
   const rec = msg as unknown as Record<string, unknown>;
+  const isStatus = typeName.endsWith('Status') && !typeName.startsWith(`${META}.`);
   for (const f of t.fieldsArray) {
     const v = rec[f.name];
     if (v === undefined || v === null) continue;
@@ -176,7 +175,7 @@ function convertMessage(t: protobuf.Type, msg: protobuf.Message): Record<string,
       const c = convertValue(f, v);
       if (c === OMIT) continue;
       if (c === '' && !KEEP_EMPTY_STRING.has(name)) continue;
-      if ((c === 0 || c === false) && DROP_ZERO.has(`${typeName}.${f.name}`)) continue;
+      if ((c === 0 || c === false) && (isStatus || DROP_ZERO.has(`${typeName}.${f.name}`))) continue;
       out[name] = c;
     }
   }

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { groupVersion, groupVersions, RESOURCES } from '../resources';
 import { decodeProtobufObject } from '../protobuf/decode';
+import { checkFields } from './field-validation';
 import { openapiForPath, openapiRoot } from './openapi';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -98,6 +99,7 @@ function route(url: URL, method: string, body: Buffer, contentType: string, res:
     // kubectl's typed clients send protobuf; answer with the decoded object as JSON (what the API server does).
     const decoded = contentType.startsWith(PROTOBUF) ? decodeProtobufObject(body).object : (JSON.parse(body.toString()) as Record<string, unknown>);
     if (decoded.kind === 'SelfSubjectAccessReview') return send(201, { ...decoded, status: { allowed: true } });
+    if (decoded.kind === 'TokenRequest') return send(201, { ...decoded, status: { token: 'tok', expirationTimestamp: '2030-01-01T00:00:00Z' } });
     return send(201, decoded);
   }
   if (p === '/apis/apps/v1/namespaces/default/deployments/web' && (method === 'GET' || method === 'PATCH')) return send(200, STORED);
@@ -214,6 +216,33 @@ describe('kubectl explain against our OpenAPI v3 documents', { skip: KUBECTL ? f
     });
     assert.deepStrictEqual(got.spec.strategy, {});
   });
+
+  const moreCreates = [
+    { args: ['create', 'secret', 'generic', 's1', '--from-literal=password=hunter2'], path: 'data', want: { password: Buffer.from('hunter2').toString('base64') } },
+    { args: ['create', 'service', 'clusterip', 'svc1', '--tcp=80:8080'], path: 'spec', want: { ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }], selector: { app: 'svc1' }, type: 'ClusterIP' } },
+    { args: ['create', 'job', 'j1', '--image=busybox', '--', 'echo', 'hi'], path: 'status', want: {} },
+    { args: ['create', 'cronjob', 'cj1', '--image=busybox', '--schedule=*/5 * * * *'], path: 'kind', want: 'CronJob' },
+    { args: ['create', 'role', 'r1', '--verb=get', '--resource=pods'], path: 'rules', want: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] },
+    { args: ['create', 'serviceaccount', 'sa1'], path: 'metadata', want: { name: 'sa1', namespace: 'default' } },
+    { args: ['create', 'priorityclass', 'pc1', '--value=100'], path: 'globalDefault', want: undefined },
+    { args: ['create', 'poddisruptionbudget', 'pdb1', '--selector=app=x', '--min-available=1'], path: 'spec', want: { minAvailable: 1, selector: { matchLabels: { app: 'x' } } } },
+    { args: ['create', 'token', 'sa1', '--duration=1h'], path: 'spec', want: { expirationSeconds: 3600 } },
+  ];
+  for (const c of moreCreates) {
+    it(`kubectl ${c.args.slice(0, 3).join(' ')}: protobuf body decodes and passes field validation`, async () => {
+      seen.length = 0;
+      const { code, out } = await kubectl(url, cache, [...c.args.slice(0, c.args.indexOf('--') < 0 ? undefined : c.args.indexOf('--')), '-n', 'default', ...(c.args.includes('--') ? c.args.slice(c.args.indexOf('--')) : [])]);
+      assert.equal(code, 0, `exit ${code}, want 0; output:\n${out}`);
+      const post = seen.find((r) => r.method === 'POST');
+      assert.ok(post?.contentType.startsWith(PROTOBUF), `POST content type: got ${String(post?.contentType)}, want protobuf`);
+      assert.ok(post);
+      const d = decodeProtobufObject(Buffer.from(post.body, 'latin1'));
+      const [group, version] = d.apiVersion.includes('/') ? d.apiVersion.split('/') : ['', d.apiVersion];
+      const r = checkFields({ group: group ?? '', version: version ?? '', kind: d.kind }, d.object);
+      assert.deepEqual([...r.unknown, ...r.typeErrors.map((e) => e.message)], [], `field check of ${JSON.stringify(d.object)}`);
+      assert.deepStrictEqual(d.object[c.path], c.want, `${c.path}: got ${JSON.stringify(d.object[c.path])}`);
+    });
+  }
 
   it('auth can-i: SelfSubjectAccessReview arrives as protobuf and decodes', async () => {
     seen.length = 0;
