@@ -139,6 +139,8 @@ describe('kubectl explain against our OpenAPI v3 documents', { skip: KUBECTL ? f
     { name: 'an inlined volume source', args: ['explain', 'pod.spec.volumes.configMap.name'], want: ['FIELD: name <string>'] },
     { name: 'a core kind at the top', args: ['explain', 'configmap'], want: ['KIND:       ConfigMap', 'VERSION:    v1', 'binaryData\t<map[string]string>'] },
     { name: 'a kind of a named group', args: ['explain', 'ingress.spec.rules.http.paths.backend.service.port'], want: ['GROUP:      networking.k8s.io', 'number\t<integer>'] },
+    { name: 'recursive explain of a pod', args: ['explain', 'pod', '--recursive'], want: ['readinessProbe\t<Probe>', 'tcpSocket\t<TCPSocketAction>'] },
+    { name: 'a cluster-scoped rbac kind', args: ['explain', 'clusterrolebinding.subjects'], want: ['GROUP:      rbac.authorization.k8s.io', 'FIELD: subjects <[]Subject>'] },
     { name: 'int-or-string fields', args: ['explain', 'deployment.spec.strategy.rollingUpdate.maxSurge'], want: ['FIELD: maxSurge <IntOrString>'] },
   ];
   for (const c of cases) {
