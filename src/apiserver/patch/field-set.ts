@@ -163,7 +163,11 @@ function comparePathElements(a: string, b: string, cache: Map<string, unknown>):
 
 function sortedKeys(n: FieldNode, cache: Map<string, unknown>): string[] {
   const keys = [...(n.children?.keys() ?? [])];
-  if (keys.length > 1) keys.sort((a, b) => comparePathElements(a, b, cache));
+  if (keys.length > 1) {
+    // Field names only (the common case): plain code-unit order equals upstream's byte order for them.
+    if (keys.every((k) => k.charCodeAt(0) === 102 /* f */)) keys.sort();
+    else keys.sort((a, b) => comparePathElements(a, b, cache));
+  }
   return keys;
 }
 

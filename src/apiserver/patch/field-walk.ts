@@ -39,10 +39,9 @@ function nextLevel(level: Level, key: string): Level {
 export function itemKey(item: unknown, ls: ListSemantics): string | undefined {
   if (ls.type === 'set') return 'v:' + JSON.stringify(item);
   if (ls.type !== 'map' || !isObj(item)) return undefined;
-  const names = ls.keys.length > 1 ? [...ls.keys].sort() : ls.keys;
   const key: Obj = {};
   let n = 0;
-  for (const name of names) {
+  for (const name of ls.keys) {
     const v = Object.prototype.hasOwnProperty.call(item, name) ? item[name] : LIST_MAP_KEY_DEFAULTS[name];
     if (v === undefined || v === null) continue;
     key[name] = v;

@@ -7,3 +7,4 @@ export { applyMergePatch } from './merge-patch';
 export { applyStrategicMergePatch } from './strategic-merge-patch';
 export { serverSideApply, type ServerSideApplyOptions } from './server-side-apply';
 export { updateManagedFields, type UpdateManagedFieldsOptions } from './managed-fields';
+export { parseApplyBody } from './apply-body';

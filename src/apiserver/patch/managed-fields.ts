@@ -36,6 +36,18 @@ function identityKey(e: ManagerEntry): string {
   return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource ?? '']);
 }
 
+/** Decoded field sets by the raw entry they came from (sets are immutable, entries are reused by writes). */
+const decoded = new WeakMap<Obj, FieldNode | null>();
+
+function decodeCached(raw: Obj, fieldsV1: unknown): FieldNode | undefined {
+  let set = decoded.get(raw);
+  if (set === undefined) {
+    set = fieldsV1 === undefined ? { member: false, children: undefined } : (decodeFieldsV1(fieldsV1) ?? null);
+    decoded.set(raw, set);
+  }
+  return set ?? undefined;
+}
+
 /** Decodes a managedFields list; entries that are not valid FieldsV1 entries are skipped. */
 export function decodeEntries(list: unknown): ManagerEntry[] {
   if (!Array.isArray(list)) return [];
@@ -46,7 +58,7 @@ export function decodeEntries(list: unknown): ManagerEntry[] {
     const { manager, operation, apiVersion, time, subresource, fieldsType, fieldsV1 } = raw;
     if (operation !== 'Apply' && operation !== 'Update') continue;
     if (fieldsType !== undefined && fieldsType !== 'FieldsV1') continue;
-    const set = fieldsV1 === undefined ? { member: false, children: undefined } : decodeFieldsV1(fieldsV1);
+    const set = decodeCached(raw, fieldsV1);
     if (!set) continue;
     const e: ManagerEntry = {
       manager: typeof manager === 'string' ? manager : '',
@@ -103,6 +115,7 @@ export function encodeEntry(e: ManagerEntry): Obj {
   out.fieldsType = 'FieldsV1';
   out.fieldsV1 = encodeFieldsV1(e.set);
   if (e.subresource) out.subresource = e.subresource;
+  decoded.set(out, e.set);
   return out;
 }
 

@@ -52,14 +52,25 @@ export type ListSemantics = { type: 'atomic' } | { type: 'set' } | { type: 'map'
 const ATOMIC: ListSemantics = { type: 'atomic' };
 const SET: ListSemantics = { type: 'set' };
 
-/** Server-side apply's view of a list: associative (by keys), set, or atomic (the default). */
-export function listSemantics(s: SchemaNode | undefined): ListSemantics {
-  if (!s) return ATOMIC;
-  if (s.listType === 'map' && s.listMapKeys && s.listMapKeys.length > 0) return { type: 'map', keys: s.listMapKeys };
+const semanticsCache = new WeakMap<SchemaNode, ListSemantics>();
+
+function computeListSemantics(s: SchemaNode): ListSemantics {
+  if (s.listType === 'map' && s.listMapKeys && s.listMapKeys.length > 0) return { type: 'map', keys: [...s.listMapKeys].sort() };
   if (s.listType === 'set') return SET;
   if (s.listType === 'atomic') return ATOMIC;
   if (hasStrategy(s, 'merge')) return s.patchMergeKey ? { type: 'map', keys: [s.patchMergeKey] } : SET;
   return ATOMIC;
+}
+
+/** Server-side apply's view of a list: associative (by keys, sorted by name), set, or atomic (the default). */
+export function listSemantics(s: SchemaNode | undefined): ListSemantics {
+  if (!s) return ATOMIC;
+  let ls = semanticsCache.get(s);
+  if (!ls) {
+    ls = computeListSemantics(s);
+    semanticsCache.set(s, ls);
+  }
+  return ls;
 }
 
 export function hasStrategy(s: SchemaNode | undefined, strategy: string): boolean {

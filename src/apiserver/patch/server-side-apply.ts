@@ -104,7 +104,8 @@ export function serverSideApply(opts: ServerSideApplyOptions): Obj {
   let merged = mergeValues(liveClean, applied, schema) as Obj;
   const last = entries.find((e) => sameIdentity(e, manager, 'Apply', apiVersion, undefined));
   const others = entries.filter((e) => e !== last);
-  if (last && !isEmpty(last.set)) {
+  // Nothing to prune when the applier still specifies everything it owned (the common re-apply).
+  if (last && !isEmpty(difference(last.set, configSet))) {
     let owned = configSet;
     for (const e of others) owned = union(owned, e.set);
     merged = prune(merged, last.set, owned, schema);
