@@ -12,13 +12,11 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { RuntimeError, notFound } from '../errors';
-import { nowNs, formatTimestamp, type LogStream } from '../log-format';
-import { CriLogWriter } from '../log-writer';
+import { nowNs, formatTimestamp } from '../log-format';
 import type {
   ContainerConfig, ContainerFilter, ContainerRuntime, ContainerStats, ContainerStatus, ExecOptions, ExecResult,
   ExecSession, PodSandboxConfig, PodSandboxStatus, RuntimeCapabilities, RuntimeOptions,
@@ -30,7 +28,8 @@ import { createNetns, deleteNetns, ipAvailable, netnsName } from './netns';
 import { isSameProcessAlive, procStartTime, processGroupUsage } from './proc';
 import { StateStore } from './state-store';
 import { RUN_WRAPPER } from './wrapper';
-import { attachSession, type OutputListener } from './attach';
+import { attachSession } from './attach';
+import { closeLive, openLive, type Live } from './live';
 import { mountPrefix } from './mounts';
 
 const execFileP = promisify(execFile);
@@ -51,18 +50,6 @@ interface ContainerRecord extends Omit<ContainerStatus, 'labels' | 'annotations'
   stopRequested?: boolean;
   cgroup?: string;
   exec?: ExecContext;
-}
-
-interface Live {
-  writer?: CriLogWriter;
-  sockets: Socket[];
-  outputsEnded: Promise<void>;
-  stdin?: NodeJS.WritableStream;
-  exited: Promise<void>;
-  markExited: () => void;
-  listeners: Set<OutputListener>;
-  poll?: NodeJS.Timeout;
-  lastCpu?: { cpuNs: number; atNs: bigint };
 }
 
 const now = (): string => formatTimestamp(nowNs());
@@ -275,37 +262,14 @@ export class ProcessRuntime implements ContainerRuntime {
 
   /** Opens the log writer and the FIFO readers. */
   private openLive(rec: ContainerRecord, fifos: string[]): Live {
-    let markExited!: () => void;
-    const exited = new Promise<void>((r) => (markExited = r));
-    const live: Live = { sockets: [], outputsEnded: Promise.resolve(), exited, markExited, listeners: new Set() };
-    live.writer = new CriLogWriter(rec.logPath, { maxSizeBytes: this.opts.logMaxSizeBytes, maxFiles: this.opts.logMaxFiles });
-    const ends: Array<Promise<void>> = [];
-    (['stdout', 'stderr'] as LogStream[]).forEach((stream, i) => {
-      const fd = openSync(fifos[i] ?? '', constants.O_RDONLY | constants.O_NONBLOCK);
-      const sock = new Socket({ fd, readable: true, writable: false });
-      sock.on('data', (b: Buffer) => {
-        live.writer?.write(stream, b);
-        for (const l of live.listeners) l(stream, b);
-      });
-      sock.on('error', () => undefined);
-      ends.push(new Promise((r) => sock.once('close', () => {
-        live.writer?.endStream(stream);
-        r();
-      })));
-      live.sockets.push(sock);
-    });
-    live.outputsEnded = Promise.all(ends).then(() => undefined);
+    const live = openLive(rec.logPath, fifos, { maxSizeBytes: this.opts.logMaxSizeBytes, maxFiles: this.opts.logMaxFiles });
     this.live.set(rec.id, live);
     return live;
   }
 
   private dropLive(id: string): void {
     const live = this.live.get(id);
-    if (!live) return;
-    if (live.poll) clearInterval(live.poll);
-    for (const s of live.sockets) s.destroy();
-    live.writer?.close();
-    live.writer = undefined;
+    if (live) closeLive(live);
     this.live.delete(id);
   }
 
