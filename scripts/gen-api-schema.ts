@@ -85,6 +85,20 @@ const SCALARS: Record<string, Pick<FieldData, 't' | 'fmt'>> = {
   bytes: { t: 'bytes', fmt: 'byte' },
 };
 
+/**
+ * Fields the heuristics below would call required that upstream's OpenAPI does not (Go omitempty without
+ * +optional; the protos do not carry omitempty).
+ */
+const NOT_REQUIRED = new Set([
+  'k8s.io.api.core.v1.PodSpec.initContainers',
+  'k8s.io.api.core.v1.ServiceSpec.ports',
+  'k8s.io.api.apps.v1.StatefulSetSpec.serviceName',
+  'k8s.io.api.apps.v1.StatefulSetSpec.updateStrategy',
+  'k8s.io.api.apps.v1.StatefulSetSpec.revisionHistoryLimit',
+]);
+/** Inlined "one of these sources" structs: none of their members is required. */
+const ALL_OPTIONAL = new Set(['k8s.io.api.core.v1.VolumeSource', 'k8s.io.api.core.v1.PersistentVolumeSource']);
+
 function fieldData(f: protobuf.Field): FieldData {
   const { description, markers } = parseComment(f.comment);
   const out: FieldData = { t: 'string' };
@@ -99,9 +113,18 @@ function fieldData(f: protobuf.Field): FieldData {
   if (f.repeated) out.a = 1;
   if (f.map) out.m = 1;
   if (description) out.d = description;
-  // Required = neither +optional nor documented with a default (pointer fields like progressDeadlineSeconds
-  // lack +optional but say "Defaults to ..."). Upstream also looks at omitempty, which the protos do not carry.
-  if (markers.optional || /\b[Dd]efaults? to\b|\b[Dd]efaulted to\b/.test(description)) out.o = 1;
+  // Required = none of: +optional, a documented default (pointer fields like progressDeadlineSeconds lack
+  // +optional but say "Defaults to ..."), a struct/list field of a *Status message, a listed exception.
+  const message = f.parent?.fullName.slice(1) ?? '';
+  if (
+    markers.optional ||
+    /\b[Dd]efaults? to\b|\b[Dd]efaulted to\b/.test(description) ||
+    (message.endsWith('Status') && (f.repeated || f.map || !SCALARS[f.type])) ||
+    NOT_REQUIRED.has(`${message}.${f.name}`) ||
+    ALL_OPTIONAL.has(message)
+  ) {
+    out.o = 1;
+  }
   const lt = markers.values.get('listType');
   if (lt) out.lt = lt;
   // +listMapKey may repeat (composite keys): collect every occurrence in order.

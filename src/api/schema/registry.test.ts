@@ -63,10 +63,22 @@ describe('schema registry', () => {
   it('ports carry both list-map keys in order', () => {
     assert.deepEqual(at(pod, 'spec.containers.[].ports')?.listMapKeys, ['containerPort', 'protocol']);
   });
-  it('required lists fields without +optional', () => {
-    const c = at(pod, 'spec.containers.[]');
-    assert.deepEqual(c?.required, ['name'], `Container required: got ${JSON.stringify(c?.required)}`);
-  });
+  const required: Array<[string, string[]]> = [
+    ['io.k8s.api.core.v1.Container', ['name']],
+    ['io.k8s.api.core.v1.PodSpec', ['containers']],
+    ['io.k8s.api.core.v1.Volume', ['name']],
+    ['io.k8s.api.core.v1.ContainerPort', ['containerPort']],
+    ['io.k8s.api.apps.v1.DeploymentSpec', ['selector', 'template']],
+    ['io.k8s.api.apps.v1.StatefulSetSpec', ['selector', 'template']],
+    ['io.k8s.api.core.v1.PodStatus', []],
+    ['io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement', ['key', 'operator']],
+  ];
+  for (const [type, want] of required) {
+    it(`required fields of ${type} match upstream's OpenAPI`, () => {
+      const got = reg.type(type)?.required;
+      assert.deepEqual(got, want, `got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    });
+  }
   it('descriptions drop marker lines', () => {
     const d = at(pod, 'spec.containers')?.description ?? '';
     assert.ok(d.startsWith('List of containers belonging to the pod.'), `got ${d}`);
