@@ -44,8 +44,15 @@ export function defaultNamespace(o: Obj): void {
   setDefaultStr(status, 'phase', 'Active');
 }
 
+/** Secret type defaults to Opaque; stringData is merged into data (base64) and dropped, as v1 conversion does. */
 export function defaultSecret(o: Obj): void {
   setDefaultStr(o, 'type', 'Opaque');
+  const sd = o.stringData;
+  if (isObj(sd)) {
+    const data = ensureObj(o, 'data');
+    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(typeof v === 'string' ? v : String(v), 'utf8').toString('base64');
+    delete o.stringData;
+  }
 }
 
 export function defaultPersistentVolume(o: Obj): void {

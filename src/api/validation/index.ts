@@ -6,13 +6,14 @@ import { nameIsDNSSubdomain } from './names';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
 import type { KindRules, ValidationContext } from './registry';
 import { isObj } from './util';
+import { CORE_RULES, GROUP_RULES } from './kind-rules';
 import { WORKLOAD_RULES } from './workload-rules';
 
 export type { FieldError, FieldErrorType } from './field-error';
 export { formatFieldError, invalidMessage, toCauses, errorBody, qualifiedKind } from './field-error';
 export type { ValidationContext } from './registry';
 
-const RULES: ReadonlyMap<string, KindRules> = new Map<string, KindRules>([...WORKLOAD_RULES]);
+const RULES: ReadonlyMap<string, KindRules> = new Map<string, KindRules>([...WORKLOAD_RULES, ...CORE_RULES, ...GROUP_RULES]);
 
 const GENERIC: KindRules = { nameFn: nameIsDNSSubdomain };
 
@@ -26,7 +27,7 @@ export function validateCreate(group: string, kind: string, obj: Record<string, 
   const c: ValidationContext = { namespaced: ctx.namespaced };
   if (r.create) return r.create(obj, c);
   const errs: FieldError[] = [];
-  validateObjectMeta(obj, ctx.namespaced, r.nameFn, errs);
+  if (!r.noMeta) validateObjectMeta(obj, ctx.namespaced, r.nameFn, errs);
   r.spec?.(obj, errs, c);
   return errs;
 }
@@ -52,7 +53,7 @@ export function validateUpdate(
     return errs;
   }
   if (ctx.subresource !== undefined && ctx.subresource !== '') return errs;
-  r.spec?.(obj, errs, c);
+  r.spec?.(obj, errs, c, old);
   r.update?.(obj, old, errs, c);
   return errs;
 }

@@ -12,8 +12,10 @@ export interface ValidationContext {
 export interface KindRules {
   /** Name format for metadata.name / generateName. */
   nameFn: NameFn;
+  /** Create-only review kinds (SubjectAccessReview, TokenReview, ...): no ObjectMeta rules. */
+  noMeta?: boolean;
   /** Spec/body rules, run on create and (after the metadata update rules) on update. */
-  spec?(o: Obj, errs: FieldError[], ctx: ValidationContext): void;
+  spec?(o: Obj, errs: FieldError[], ctx: ValidationContext, old?: Obj): void;
   /** Extra update rules (immutable fields). Runs after spec. */
   update?(o: Obj, old: Obj, errs: FieldError[], ctx: ValidationContext): void;
   /** Replaces the whole create path (Pods). */
