@@ -219,3 +219,20 @@ test('serverSideApply never mutates the live object or the configuration', () =>
   assert.equal(JSON.stringify(live), liveJson);
   assert.equal(JSON.stringify(cfg), cfgJson);
 });
+
+test('serverSideApply to the status subresource owns status fields with subresource status', () => {
+  const live = clientSideCreated();
+  const got = serverSideApply({ live, applied: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, status: { readyReplicas: 2 } }, manager: 'ctrl', force: false, schema: deployment, apiVersion: 'apps/v1', now: T2, subresource: 'status' });
+  assert.deepEqual(got.status, { readyReplicas: 2 });
+  const e = mf(got).find((x) => x.manager === 'ctrl');
+  assert.deepEqual(e && { subresource: e.subresource, fieldsV1: e.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:readyReplicas': {} } } });
+});
+
+test('serverSideApply: finalizers (a set) are owned per value', () => {
+  const cfg = (f: string[]): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', finalizers: f }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+  const first = stored(serverSideApply({ live: undefined, applied: cfg(['a.io/x']), manager: 'm1', force: false, schema: pod, apiVersion: 'v1', now: T1 }));
+  const both = serverSideApply({ live: first, applied: cfg(['b.io/y']), manager: 'm2', force: false, schema: pod, apiVersion: 'v1', now: T2 });
+  assert.deepEqual((both.metadata as Obj).finalizers, ['a.io/x', 'b.io/y']);
+  const m2 = mf(both).find((e) => e.manager === 'm2') as Obj;
+  assert.deepEqual((m2.fieldsV1 as Obj)['f:metadata'], { 'f:finalizers': { 'v:"b.io/y"': {} } });
+});

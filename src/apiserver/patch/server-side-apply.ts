@@ -25,6 +25,8 @@ export interface ServerSideApplyOptions {
   schema: SchemaNode | undefined;
   apiVersion: string;
   now: string;
+  /** 'status' when applying to the status subresource: status is owned instead of spec, entries carry it. */
+  subresource?: string;
 }
 
 const BEFORE_FIRST_APPLY = 'before-first-apply';
@@ -88,11 +90,11 @@ function withoutManagedFields(obj: Obj): Obj {
  * metadata.managedFields.
  */
 export function serverSideApply(opts: ServerSideApplyOptions): Obj {
-  const { live, applied, manager, force, schema, apiVersion, now } = opts;
+  const { live, applied, manager, force, schema, apiVersion, now, subresource } = opts;
   if (!isObj(applied)) throw badRequest('error decoding YAML: the applied configuration is not an object');
   const am = applied.metadata;
   if (isObj(am) && am.managedFields !== undefined && am.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
-  const strip = stripFor(undefined);
+  const strip = stripFor(subresource);
   const liveClean = live ? withoutManagedFields(live) : undefined;
   let entries = readManagedFields(live);
   if (liveClean && entries.length === 0) {
@@ -102,7 +104,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): Obj {
   }
   const configSet = toFieldSet(applied, schema, strip);
   let merged = mergeValues(liveClean, applied, schema) as Obj;
-  const last = entries.find((e) => sameIdentity(e, manager, 'Apply', apiVersion, undefined));
+  const last = entries.find((e) => sameIdentity(e, manager, 'Apply', apiVersion, subresource));
   const others = entries.filter((e) => e !== last);
   // Nothing to prune when the applier still specifies everything it owned (the common re-apply).
   if (last && !isEmpty(difference(last.set, configSet))) {
@@ -126,7 +128,9 @@ export function serverSideApply(opts: ServerSideApplyOptions): Obj {
   const objectChanged = !isEmpty(changed) || !isEmpty(c.removed);
   const unchangedEntry = last && !objectChanged && last.apiVersion === apiVersion && equalSets(last.set, configSet);
   if (!isEmpty(configSet)) {
-    next.push(unchangedEntry ? last : { manager, operation: 'Apply', apiVersion, time: now, set: configSet });
+    const e: ManagerEntry = { manager, operation: 'Apply', apiVersion, time: now, set: configSet };
+    if (subresource) e.subresource = subresource;
+    next.push(unchangedEntry ? last : e);
   }
   return writeManagedFields(merged, next);
 }
