@@ -1,4 +1,8 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
+import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import type { ControllerFactory } from './runner/types';
 
-export const CONTROLLERS: Record<string, ControllerFactory> = {};
+export const CONTROLLERS: Record<string, ControllerFactory> = {
+  replicaset: replicaSetController,
+  replicationcontroller: replicationControllerController,
+};
