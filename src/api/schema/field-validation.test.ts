@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkFields, strictDecodingMessage } from './field-validation';
+import { checkFields, decodeErrorMessage, strictDecodingMessage } from './field-validation';
 
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const DEPLOY = { group: 'apps', version: 'v1', kind: 'Deployment' };
@@ -86,6 +86,14 @@ describe('checkFields', () => {
     const r = checkFields(POD, JSON.parse(text), { rawJson: text });
     assert.deepEqual(r.duplicate, ['metadata.name'], `duplicate: got ${JSON.stringify(r.duplicate)}`);
     assert.equal(checkFields(POD, JSON.parse(text)).duplicate, undefined, 'duplicate without rawJson: want undefined');
+  });
+
+  it('formats undecodable bodies like upstream', () => {
+    const r = checkFields(DEPLOY, { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 'two' } });
+    const first = r.typeErrors[0];
+    assert.ok(first, 'want a type error');
+    const want = 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32';
+    assert.equal(decodeErrorMessage(DEPLOY, first), want);
   });
 
   it('formats strict decoding errors like upstream', () => {

@@ -242,3 +242,12 @@ export function strictDecodingMessage(unknown: readonly string[], duplicate: rea
   const parts = [...unknown.map((p) => `unknown field "${p}"`), ...duplicate.map((p) => `duplicate field "${p}"`)];
   return `strict decoding error: ${parts.join(', ')}`;
 }
+
+/**
+ * Upstream's 400 BadRequest message for a body Go cannot decode, e.g. `Deployment in version "v1" cannot be
+ * handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of
+ * type int32`.
+ */
+export function decodeErrorMessage(gvk: GroupVersionKind, err: TypeError): string {
+  return `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${err.message}`;
+}
