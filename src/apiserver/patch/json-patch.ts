@@ -4,7 +4,7 @@
 // list of operations is a 400. The target is never mutated: containers on the paths an operation writes are
 // copied once per patch (copy-on-write), everything else is shared with the target.
 import { badRequest, invalidPatch, type PatchError } from './errors';
-import { cloneJson, deepEqual, describe, isObj, type Obj } from './json-value';
+import { cloneJson, deepEqual, describe, freshRootAndMetadata, isObj, type Obj } from './json-value';
 
 type Container = Obj | unknown[];
 
@@ -240,5 +240,5 @@ export function applyJsonPatch(target: Obj, patch: unknown): Obj {
     }
   }
   if (!isObj(doc.root)) throw fail('the patched document is not an object');
-  return doc.root;
+  return freshRootAndMetadata(doc.root, target);
 }

@@ -76,3 +76,14 @@ export function typeName(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   return typeof v;
 }
+
+/**
+ * Makes sure `result` does not share its root or its metadata object with `target`, so callers may set
+ * metadata fields (resourceVersion, generation, ...) on a patch result without touching the original.
+ */
+export function freshRootAndMetadata(result: Obj, target: Obj): Obj {
+  const out = result === target ? { ...result } : result;
+  const md = out.metadata;
+  if (isObj(md) && md === target.metadata) out.metadata = { ...md };
+  return out;
+}

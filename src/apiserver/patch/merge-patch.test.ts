@@ -58,3 +58,13 @@ for (const [name, patch] of [
     );
   });
 }
+
+test('patch results never share root or metadata with the target (callers set resourceVersion on them)', () => {
+  const target: Obj = { metadata: { name: 'a', resourceVersion: '1' }, spec: { x: 1 } };
+  const got = applyMergePatch(target, { spec: { x: 2 } });
+  (got.metadata as Obj).resourceVersion = '2';
+  assert.equal((target.metadata as Obj).resourceVersion, '1');
+  const empty = applyMergePatch(target, {});
+  assert.notEqual(empty, target);
+  assert.notEqual(empty.metadata, target.metadata);
+});

@@ -2,7 +2,7 @@
 // member, anything else (lists included) replaces. Used by `kubectl scale` ({"spec":{"replicas":4}}) and
 // `kubectl patch --type=merge`. Unchanged subtrees are shared with the target, which is never mutated.
 import { badRequest } from './errors';
-import { dropNulls, isObj, type Obj } from './json-value';
+import { dropNulls, freshRootAndMetadata, isObj, type Obj } from './json-value';
 
 function mergeValue(target: unknown, patch: unknown): unknown {
   if (!isObj(patch)) return patch;
@@ -25,5 +25,5 @@ function mergeObject(target: Obj | undefined, patch: Obj): Obj {
  */
 export function applyMergePatch(target: Obj, patch: unknown): Obj {
   if (!isObj(patch)) throw badRequest('Invalid JSON Patch');
-  return mergeObject(target, patch);
+  return freshRootAndMetadata(mergeObject(target, patch), target);
 }

@@ -233,3 +233,10 @@ for (const c of errors) {
     );
   });
 }
+
+test('applyStrategicMergePatch result never shares root or metadata with the target', () => {
+  const live = liveDeploy();
+  const got = applyStrategicMergePatch(live, { spec: { replicas: 1 } }, deployment);
+  assert.notEqual(got.metadata, live.metadata);
+  assert.equal((got.spec as Obj).template, (live.spec as Obj).template, 'untouched subtrees are shared');
+});

@@ -7,7 +7,7 @@
 // plus the map directives. Unchanged subtrees are shared with the target, which is never mutated.
 import type { SchemaNode } from '../../api/schema/types';
 import { badRequest, noMergeKey, PatchError } from './errors';
-import { describe, dropNulls, isObj, typeName, type Obj } from './json-value';
+import { describe, dropNulls, freshRootAndMetadata, isObj, typeName, type Obj } from './json-value';
 import { childSchema, hasStrategy } from './schema-view';
 import { normalizeElementOrder, type ElementKind } from './smp-order';
 
@@ -255,5 +255,5 @@ export function applyStrategicMergePatch(target: Obj, patch: unknown, schema: Sc
   if (!isObj(patch)) {
     throw badRequest(`json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeName(patch)} into Go value of type map[string]interface {}`);
   }
-  return mergeMap(target, patch, schema);
+  return freshRootAndMetadata(mergeMap(target, patch, schema), target);
 }
