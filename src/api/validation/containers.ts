@@ -307,8 +307,15 @@ export function validateLifecycleAndProbes(c: Obj, path: string, gracePeriod: nu
       validateHandler(h, hp, LIFECYCLE_HANDLERS, errs);
       const sleep = obj(h.sleep);
       const secs = sleep ? num(sleep.seconds) ?? 0 : undefined;
-      if (secs !== undefined && gracePeriod !== undefined && (secs < 0 || secs > gracePeriod)) {
-        errs.push(invalid(child(hp, 'sleep'), secs, `must be non-negative and less than terminationGracePeriodSeconds (${gracePeriod})`));
+      // v1.32: PodLifecycleSleepActionAllowZero is alpha (off), so zero is rejected.
+      if (secs !== undefined && gracePeriod !== undefined && (secs <= 0 || secs > gracePeriod)) {
+        errs.push(
+          invalid(
+            child(hp, 'sleep'),
+            secs,
+            `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`,
+          ),
+        );
       }
     }
   }

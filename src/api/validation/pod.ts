@@ -1,8 +1,8 @@
 // Pod create/update validation and pod templates (ValidatePodCreate, ValidatePodUpdate, ValidatePodTemplateSpec).
 
-import { type FieldError, forbidden, invalid, required } from './field-error';
-import { nameIsDNSSubdomain } from './names';
-import { validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
+import { type FieldError, GoLiteral, duplicate, forbidden, goQuote, invalid, required } from './field-error';
+import { isIP, isIPv4, isQualifiedName, nameIsDNSSubdomain } from './names';
+import { FIELD_IMMUTABLE, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta';
 import { validatePodSpec, validateTolerations } from './pod-spec';
 import { type Obj, arr, child, deepEqual, index, num, obj, objs, str } from './util';
 
@@ -159,20 +159,67 @@ export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
   return errs;
 }
 
-/** The status subresource: metadata rules plus a syntactic check of the reported status. */
+const IP_MSG = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+
+function terminatedNotRestarted(statuses: unknown, oldStatuses: unknown, path: string, mayRestart: (s: Obj) => boolean, errs: FieldError[]): void {
+  const next = objs(statuses);
+  objs(oldStatuses).forEach((o, i) => {
+    const term = obj(obj(o.state)?.terminated);
+    if (!term || mayRestart(o)) return;
+    for (const n of next) {
+      if (str(n.name) === str(o.name) && !obj(obj(n.state)?.terminated)) errs.push(forbidden(`${path}[${i}].state`, 'may not be transitioned to non-terminated state'));
+    }
+  });
+}
+
+function validateIPList(list: unknown, path: string, errs: FieldError[]): void {
+  const ips = objs(list).map((x) => str(x.ip));
+  ips.forEach((ip, i) => {
+    if (!isIP(ip)) errs.push(invalid(`${path}[${i}].ip`, ip, IP_MSG));
+  });
+  if (ips.length > 1) {
+    const v4 = ips.filter(isIPv4).length;
+    if (ips.length > 2 || v4 !== 1) errs.push(invalid(path, new GoLiteral('[]core.PodIP{...}'), 'may specify no more than one IP for each IP family'));
+    const seen = new Set<string>();
+    ips.forEach((ip, i) => {
+      if (seen.has(ip)) errs.push(duplicate(`${path}[${i}]`, new GoLiteral(`core.PodIP{IP:${goQuote(ip)}}`)));
+      seen.add(ip);
+    });
+  }
+}
+
+/** ValidatePodStatusUpdate: metadata rules plus what the kubelet may and may not report. */
 export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
   const errs: FieldError[] = [];
   validateObjectMetaUpdate(pod, old, errs);
   const status = obj(pod.status) ?? {};
+  const oldStatus = obj(old.status) ?? {};
+  const spec = obj(pod.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  objs(status.conditions).forEach((c, i) => {
+    const t = str(c.type);
+    if (t === 'PodScheduled' || t === 'Ready' || t === 'Initialized') return;
+    for (const m of isQualifiedName(t)) errs.push(invalid(`metadata.conditions[${i}].Type`, t, m));
+  });
+  if (str(spec.nodeName) !== str(oldSpec.nodeName)) errs.push(forbidden('status.nodeName', 'may not be changed directly'));
   const nnn = str(status.nominatedNodeName);
-  if (nnn.length > 0) for (const m of nameIsDNSSubdomain(nnn, false)) errs.push(invalid('status.nominatedNodeName', nnn, m));
-  const phase = status.phase;
-  if (typeof phase === 'string' && phase !== '' && !['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'].includes(phase)) {
-    errs.push(invalid('status.phase', phase, 'must be one of Pending, Running, Succeeded, Failed, Unknown'));
+  if (nnn !== str(oldStatus.nominatedNodeName) && nnn.length > 0) {
+    for (const m of nameIsDNSSubdomain(nnn, false)) errs.push(invalid('status.nominatedNodeName', nnn, m));
   }
-  const oldPhase = str((obj(old.status) ?? {}).phase);
-  if ((oldPhase === 'Succeeded' || oldPhase === 'Failed') && phase !== oldPhase) {
-    errs.push(forbidden('status.phase', `cannot transition from a terminal phase "${oldPhase}" to another phase "${str(phase)}"`));
+  if (str(status.qosClass) !== str(oldStatus.qosClass)) errs.push(invalid('status.qosClass', str(status.qosClass), FIELD_IMMUTABLE));
+  const rp = str(oldSpec.restartPolicy);
+  if (rp !== 'Always') {
+    const exitNonZero = (s: Obj): boolean => (num(obj(obj(s.state)?.terminated)?.exitCode) ?? 0) !== 0 && rp === 'OnFailure';
+    terminatedNotRestarted(status.containerStatuses, oldStatus.containerStatuses, 'status.containerStatuses', exitNonZero, errs);
+    const restartable = new Set(objs(oldSpec.initContainers).filter((c) => c.restartPolicy === 'Always').map((c) => str(c.name)));
+    terminatedNotRestarted(status.initContainerStatuses, oldStatus.initContainerStatuses, 'status.initContainerStatuses', (s) => exitNonZero(s) || restartable.has(str(s.name)), errs);
+  }
+  terminatedNotRestarted(status.ephemeralContainerStatuses, oldStatus.ephemeralContainerStatuses, 'status.ephemeralContainerStatuses', () => false, errs);
+  validateIPList(status.podIPs, 'status.podIPs', errs);
+  const hostIPs = objs(status.hostIPs);
+  if (hostIPs.length > 0) {
+    if (str(status.hostIP) !== str(hostIPs[0]?.ip)) errs.push(invalid('status.hostIPs[0].ip', str(hostIPs[0]?.ip), 'must be equal to `hostIP`'));
+    validateIPList(status.hostIPs, 'status.hostIPs', errs);
   }
   return errs;
 }
