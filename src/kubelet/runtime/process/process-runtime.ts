@@ -412,8 +412,10 @@ export class ProcessRuntime implements ContainerRuntime {
       if (rec.state !== 'running') continue;
       const dir = this.store.containerDir(rec.id);
       const alive = rec.pid !== undefined && isSameProcessAlive(rec.pid, rec.pidStart);
-      const live = this.openLive(rec, [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')]);
-      const onGone = (): void => {
+      // A dead container's FIFOs lost their contents with their last opener, and a FIFO that never sees a
+      // writer never reports EOF: do not open them.
+      const live = this.openLive(rec, alive ? [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')] : []);
+      const onGone = (): Promise<void> => {
         if (live.poll) clearInterval(live.poll);
         live.poll = undefined;
         let code: number | undefined;
@@ -422,18 +424,19 @@ export class ProcessRuntime implements ContainerRuntime {
         } catch {
           code = rec.stopRequested ? 137 : undefined;
         }
-        void this.finish(rec, live, code);
+        return this.finish(rec, live, code);
       };
       if (!alive) {
-        onGone();
+        // Settled before open() returns, so the kubelet's first look is accurate.
+        await onGone();
+        this.dropLive(rec.id);
         continue;
       }
       live.poll = setInterval(() => {
-        if (!this.closed && !isSameProcessAlive(rec.pid ?? 0, rec.pidStart)) onGone();
+        if (!this.closed && !isSameProcessAlive(rec.pid ?? 0, rec.pidStart)) void onGone();
       }, 200);
       live.poll.unref();
     }
-    await Promise.resolve();
   }
 
   /** Stops watching (timers, FIFO readers, log files). Containers keep running; a new instance adopts them. */
