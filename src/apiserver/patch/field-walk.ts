@@ -180,7 +180,11 @@ class Comparer {
     } else if (r === undefined) insertPath(this.c.removed, this.path);
   }
 
-  value(l: unknown, r: unknown, s: SchemaNode | undefined, level: Level, required: boolean): void {
+  value(l0: unknown, r0: unknown, s: SchemaNode | undefined, level: Level, required: boolean): void {
+    // A null is no value: the Go types upstream compares cannot tell it from an absent field.
+    const l = l0 === null ? undefined : l0;
+    const r = r0 === null ? undefined : r0;
+    if (l === undefined && r === undefined) return;
     const ls = shapeOf(l);
     const rs = shapeOf(r);
     const shape = ls === 'absent' ? rs : rs === 'absent' ? ls : ls === rs ? ls : 'scalar';
