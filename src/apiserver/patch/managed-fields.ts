@@ -121,8 +121,9 @@ export function encodeEntry(e: ManagerEntry): Obj {
 
 /** `obj` (shallow copy, fresh metadata) with metadata.managedFields set to the entries (omitted when none). */
 export function writeManagedFields(obj: Obj, entries: ManagerEntry[]): Obj {
-  const md: Obj = isObj(obj.metadata) ? { ...obj.metadata } : {};
   const live = entries.filter((e) => !isEmpty(e.set)).sort(compareEntries);
+  if (!isObj(obj.metadata) && live.length === 0) return { ...obj };
+  const md: Obj = isObj(obj.metadata) ? { ...obj.metadata } : {};
   if (live.length > 0) md.managedFields = live.map(encodeEntry);
   else delete md.managedFields;
   return { ...obj, metadata: md };
