@@ -49,7 +49,7 @@ const DEFAULTERS: ReadonlyMap<string, Defaulter> = new Map<string, Defaulter>([
  */
 export function applyDefaults(group: string, version: string, kind: string, obj: Record<string, unknown>): void {
   const fn = DEFAULTERS.get(`${group}/${kind}`);
-  if (fn) fn(obj, version);
+  if (fn && typeof obj === 'object' && obj !== null && !Array.isArray(obj)) fn(obj, version);
 }
 
 export { defaultPodSpec, podQOSClass } from './pod';

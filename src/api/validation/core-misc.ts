@@ -327,3 +327,17 @@ export function validateServiceAccount(o: Obj, errs: FieldError[]): void {
     if (n.length > 0) for (const m of nameIsDNSSubdomain(n, false)) errs.push(invalid(`${index('secrets', i)}.name`, n, m));
   });
 }
+
+/** ValidateNodeUpdate: podCIDRs and providerID may only be set once. */
+export function validateNodeUpdate(o: Obj, old: Obj, errs: FieldError[]): void {
+  const spec = obj(o.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  const oldCIDRs = arr(oldSpec.podCIDRs).map(str);
+  if (oldCIDRs.length > 0 && !deepEqual(arr(spec.podCIDRs).map(str), oldCIDRs)) {
+    errs.push(forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid'));
+  }
+  const oldPid = str(oldSpec.providerID);
+  if (oldPid !== '' && str(spec.providerID) !== oldPid) {
+    errs.push(forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
+  }
+}

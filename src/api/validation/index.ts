@@ -12,6 +12,7 @@ import { WORKLOAD_RULES } from './workload-rules';
 export type { FieldError, FieldErrorType } from './field-error';
 export { formatFieldError, invalidMessage, toCauses, errorBody, qualifiedKind } from './field-error';
 export type { ValidationContext } from './registry';
+export { inheritImmutableMeta } from './object-meta';
 
 const RULES: ReadonlyMap<string, KindRules> = new Map<string, KindRules>([...WORKLOAD_RULES, ...CORE_RULES, ...GROUP_RULES]);
 
@@ -23,6 +24,7 @@ function rulesFor(group: string, kind: string): KindRules {
 
 /** Validates an object about to be created. Returns [] when valid. Never throws on malformed input. */
 export function validateCreate(group: string, kind: string, obj: Record<string, unknown>, ctx: { namespaced: boolean }): FieldError[] {
+  if (!isObj(obj)) return validateCreate(group, kind, {}, ctx);
   const r = rulesFor(group, kind);
   const c: ValidationContext = { namespaced: ctx.namespaced };
   if (r.create) return r.create(obj, c);
@@ -43,6 +45,7 @@ export function validateUpdate(
   old: Record<string, unknown>,
   ctx: { namespaced: boolean; subresource?: string },
 ): FieldError[] {
+  if (!isObj(obj) || !isObj(old)) return validateUpdate(group, kind, isObj(obj) ? obj : {}, isObj(old) ? old : {}, ctx);
   const r = rulesFor(group, kind);
   const c: ValidationContext = ctx.subresource === undefined ? { namespaced: ctx.namespaced } : { namespaced: ctx.namespaced, subresource: ctx.subresource };
   if (r.fullUpdate) return r.fullUpdate(obj, old, c);

@@ -4,7 +4,7 @@ import { validateCronJob, validateJob, validateJobUpdate } from './batch';
 import {
   validateConfigMap, validateConfigMapUpdate, validateEndpoints, validateEvent, validateLimitRange, validateNamespace, validateNode,
   validatePersistentVolume, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate, validateResourceQuota, validateSecret,
-  validateSecretUpdate, validateServiceAccount,
+  validateSecretUpdate, validateServiceAccount, validateNodeUpdate,
 } from './core-misc';
 import { type FieldError, required } from './field-error';
 import {
@@ -46,7 +46,7 @@ export const CORE_RULES: Array<[string, KindRules]> = [
   ['/ConfigMap', rules(nameIsDNSSubdomain, validateConfigMap, validateConfigMapUpdate)],
   ['/Secret', rules(nameIsDNSSubdomain, validateSecret, validateSecretUpdate)],
   ['/Namespace', rules(nameIsDNSLabel, validateNamespace)],
-  ['/Node', rules(nameIsDNSSubdomain, validateNode)],
+  ['/Node', { ...rules(nameIsDNSSubdomain, validateNode, validateNodeUpdate), status: (o, _old, errs) => validateNode(o, errs) }],
   ['/Endpoints', rules(nameIsDNSSubdomain, validateEndpoints)],
   ['/Event', rules(nameIsDNSSubdomain, validateEvent)],
   ['/PersistentVolume', rules(nameIsDNSSubdomain, validatePersistentVolume)],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyDefaults } from '../defaults';
 import { formatFieldError } from './field-error';
-import { validateCreate, validateUpdate } from './index';
+import { inheritImmutableMeta, validateCreate, validateUpdate } from './index';
 
 type Obj = Record<string, unknown>;
 const UID = '0b6c7d0e-1111-2222-3333-444455556666';
@@ -255,6 +255,19 @@ describe('validateUpdate per kind', () => {
     const rb = { metadata: meta('rb', 'default'), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'a' }, subjects: [] };
     const got = upd('rbac.authorization.k8s.io', 'RoleBinding', rb, (o) => ((o.roleRef as Obj).name = 'b'));
     assert.deepEqual(got, ['roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"b"}: cannot change roleRef']);
+  });
+  it('node podCIDRs may only be set once', () => {
+    const node = { metadata: { name: 'n1' }, spec: { podCIDRs: ['10.244.0.0/24'] } };
+    assert.deepEqual(upd('', 'Node', structuredClone(node), (o) => ((o.metadata as Obj).labels = { a: 'b' }), false), []);
+    const got = upd('', 'Node', node, (o) => ((o.spec as Obj).podCIDRs = ['10.244.1.0/24']), false);
+    assert.deepEqual(got, ['spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid']);
+  });
+  it('inheritImmutableMeta keeps identity fields so a replace without them validates', () => {
+    const old: Obj = { metadata: { name: 'cm', namespace: 'default', uid: 'u1', creationTimestamp: '2024-01-01T00:00:00Z', generation: 1 }, data: {} };
+    const o: Obj = { metadata: { name: 'cm', namespace: 'default' }, data: { a: 'b' } };
+    inheritImmutableMeta(o, old);
+    assert.deepEqual(validateUpdate('', 'ConfigMap', o, old, { namespaced: true }), []);
+    assert.equal((o.metadata as Obj).uid, 'u1');
   });
   it('pvc storage may not shrink', () => {
     const pvc = { metadata: meta('d', 'default'), spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } }, status: { phase: 'Bound' } };

@@ -136,3 +136,22 @@ export function validateObjectMetaUpdate(o: Obj, old: Obj, errs: FieldError[]): 
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
   validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
 }
+
+/**
+ * What upstream's rest.BeforeUpdate does before validating an update: keep uid (when the request has none),
+ * creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds and generation from the stored object.
+ * Offered for the API server's update path; mutates `o` in place.
+ */
+export function inheritImmutableMeta(o: Obj, old: Obj): void {
+  const meta = obj(o.metadata);
+  const oldMeta = obj(old.metadata);
+  if (!meta || !oldMeta) return;
+  if (str(meta.uid) === '' && oldMeta.uid !== undefined) meta.uid = oldMeta.uid;
+  if (oldMeta.creationTimestamp !== undefined && oldMeta.creationTimestamp !== null) meta.creationTimestamp = oldMeta.creationTimestamp;
+  if (oldMeta.deletionTimestamp !== undefined && oldMeta.deletionTimestamp !== null) meta.deletionTimestamp = oldMeta.deletionTimestamp;
+  if (oldMeta.deletionGracePeriodSeconds !== undefined && oldMeta.deletionGracePeriodSeconds !== null && meta.deletionGracePeriodSeconds == null) {
+    meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  }
+  if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+  else delete meta.generation;
+}
