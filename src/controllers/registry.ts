@@ -1,8 +1,10 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
+import { deploymentController } from './deployment/deployment';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import type { ControllerFactory } from './runner/types';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
+  deployment: deploymentController,
   replicationcontroller: replicationControllerController,
 };
