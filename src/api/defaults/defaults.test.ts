@@ -185,6 +185,17 @@ describe('applyDefaults per kind', () => {
   }
 });
 
+describe('applyDefaults on update', () => {
+  it('keeps priority and service account set by admission on create', () => {
+    const old: Obj = { spec: { containers: [{ name: 'a', image: 'x:1' }], priorityClassName: 'high', priority: 1000, serviceAccountName: 'builder' } };
+    applyDefaults('', 'v1', 'Pod', old);
+    const next: Obj = { spec: { containers: [{ name: 'a', image: 'x:1' }], priorityClassName: 'high' } };
+    applyDefaults('', 'v1', 'Pod', next, old);
+    const spec = next.spec as Obj;
+    assert.deepEqual([spec.priority, spec.serviceAccountName, spec.serviceAccount], [1000, 'builder', 'builder'], `got ${JSON.stringify(spec)}`);
+  });
+});
+
 describe('podQOSClass', () => {
   const cases: Array<[string, Obj, string]> = [
     ['no resources', { containers: [{}] }, 'BestEffort'],

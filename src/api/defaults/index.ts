@@ -6,7 +6,7 @@ import { defaultEndpoints, defaultLimitRange, defaultNamespace, defaultNode, def
 import {
   defaultCSIDriver, defaultEndpointSlice, defaultHPA, defaultNetworkPolicy, defaultPriorityClass, defaultRBACBinding, defaultStorageClass,
 } from './others';
-import { defaultPod } from './pod';
+import { defaultPod, inheritPodAdmissionFields } from './pod';
 import {
   defaultCronJob, defaultDaemonSet, defaultDeployment, defaultJob, defaultPersistentVolumeClaim, defaultPodTemplateObject, defaultReplicaSet,
   defaultReplicationController, defaultStatefulSet,
@@ -46,10 +46,15 @@ const DEFAULTERS: ReadonlyMap<string, Defaulter> = new Map<string, Defaulter>([
 /**
  * Applies Kubernetes' defaults to `obj` in place. Idempotent: applying twice equals applying once.
  * Unknown kinds are left untouched. Call it before validateCreate/validateUpdate, on every create and update.
+ * On update, pass the stored object as `old`: fields that admission set on create (a Pod's priority,
+ * preemptionPolicy, serviceAccountName) are then kept from it when the request omits them, as upstream's
+ * admission plugins do, instead of being re-defaulted.
  */
-export function applyDefaults(group: string, version: string, kind: string, obj: Record<string, unknown>): void {
+export function applyDefaults(group: string, version: string, kind: string, obj: Record<string, unknown>, old?: Record<string, unknown>): void {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return;
+  if (old && group === '' && kind === 'Pod') inheritPodAdmissionFields(obj, old);
   const fn = DEFAULTERS.get(`${group}/${kind}`);
-  if (fn && typeof obj === 'object' && obj !== null && !Array.isArray(obj)) fn(obj, version);
+  if (fn) fn(obj, version);
 }
 
 export { defaultPodSpec, podQOSClass } from './pod';

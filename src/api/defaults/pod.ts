@@ -217,3 +217,13 @@ export function defaultPodTemplate(tmpl: unknown): void {
   if (!isObj(tmpl)) return;
   defaultPodSpec(ensureObj(tmpl, 'spec'));
 }
+
+/** On update, keep what admission set on create when the request omits it (Priority, ServiceAccount plugins). */
+export function inheritPodAdmissionFields(pod: Obj, old: Obj): void {
+  const spec = pod.spec;
+  const oldSpec = old.spec;
+  if (!isObj(spec) || !isObj(oldSpec)) return;
+  for (const f of ['priority', 'preemptionPolicy', 'serviceAccountName', 'serviceAccount']) {
+    if ((spec[f] === undefined || spec[f] === null || spec[f] === '') && oldSpec[f] !== undefined) spec[f] = oldSpec[f];
+  }
+}
