@@ -1,0 +1,241 @@
+// One scheduling cycle's pure part: PreFilter → Filter over a sample of nodes → PreScore/Score/Normalize
+// → pick, against the cache as it stands in this turn of the event loop (the cycle is synchronous, so
+// the cache *is* the snapshot: no informer event can land mid-cycle).
+//
+// Borg's scaling techniques, each switchable (Techniques):
+// - equivalenceClasses: node-local Filter verdicts are memoized per (pod class, node, node generation).
+//   Pods of one owner with identical requirements share one feasibility computation per node state.
+// - scoreCache: node-local raw scores memoized the same way, reused while the node is unchanged.
+// - sampling: relaxed randomization; stop after numFeasibleNodesToFind feasible nodes, starting at a
+//   rotating offset (percentageOfNodesToScore; adaptive: max(5, 50 − n/125) %, at least 100 nodes).
+import type { SchedulerCache } from './cache';
+import { FitError } from './fit-error';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
+import type { Profile } from './profile';
+import { CycleState, type Status } from './types';
+
+export interface Techniques {
+  equivalenceClasses: boolean;
+  scoreCache: boolean;
+  sampling: boolean;
+}
+export const ALL_TECHNIQUES: Techniques = { equivalenceClasses: true, scoreCache: true, sampling: true };
+
+const MIN_FEASIBLE_NODES = 100;
+const MIN_PERCENTAGE = 5;
+
+/** How many feasible nodes to look for among n (kube-scheduler's numFeasibleNodesToFind). */
+export function numFeasibleNodesToFind(n: number, percentage: number): number {
+  if (n < MIN_FEASIBLE_NODES || percentage >= 100) return n;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(MIN_PERCENTAGE, 50 - n / 125);
+  return Math.max(MIN_FEASIBLE_NODES, Math.floor((n * pct) / 100));
+}
+
+export interface NodeScore {
+  node: string;
+  total: number;
+  /** plugin → weighted, normalized score */
+  byPlugin: Record<string, number>;
+}
+
+export type CycleResult =
+  | { ok: true; node: string; state: CycleState; feasible: number; evaluated: number; scores?: NodeScore[] }
+  | { ok: false; fit: FitError; state: CycleState; error?: undefined }
+  | { ok: false; error: string; state: CycleState; fit?: undefined };
+
+interface CacheEntry {
+  gen: number;
+  v: Status | undefined;
+}
+interface ScoreEntry {
+  gen: number;
+  raw: number[];
+}
+
+export interface AlgorithmOptions {
+  cache: SchedulerCache;
+  percentageOfNodesToScore: number;
+  techniques: Techniques;
+  random: () => number;
+}
+
+export class SchedulingAlgorithm {
+  private nextStart = 0;
+  private readonly feasibility = new Map<string, Map<string, CacheEntry>>();
+  private readonly scoreMemo = new Map<string, Map<string, ScoreEntry>>();
+  /** Counters for the benchmark and tests. */
+  readonly stats = { cycles: 0, filterCalls: 0, feasibilityHits: 0, scoreCalls: 0, scoreHits: 0 };
+
+  constructor(private readonly o: AlgorithmOptions) {}
+
+  private classMap<T>(m: Map<string, Map<string, T>>, key: string): Map<string, T> {
+    let x = m.get(key);
+    if (x) return x;
+    if (m.size >= 1024) m.delete(m.keys().next().value as string);
+    m.set(key, (x = new Map()));
+    return x;
+  }
+
+  /** The node as this pod must see it: with room held for nominated pods of at least its priority. */
+  private withNominated(pod: PodInfo, node: NodeInfo): NodeInfo {
+    const noms = this.o.cache.nominated.get(node.name);
+    if (!noms) return node;
+    let clone: NodeInfo | undefined;
+    for (const p of noms.values()) {
+      if (p.key === pod.key || p.priority < pod.priority || node.pods.has(p.key)) continue;
+      clone ??= node.clone();
+      clone.addPod(p);
+    }
+    return clone ?? node;
+  }
+
+  runFilters(profile: Profile, state: CycleState, pod: PodInfo, node: NodeInfo, memo?: Map<string, CacheEntry>): Status | undefined {
+    const n = this.withNominated(pod, node);
+    let local: Status | undefined;
+    const hit = memo && n === node ? memo.get(node.name) : undefined;
+    if (hit && hit.gen === node.generation) {
+      this.stats.feasibilityHits++;
+      local = hit.v;
+    } else {
+      this.stats.filterCalls++;
+      for (const f of profile.localFilters) {
+        if (state.skipFilter.has(f.name)) continue;
+        const st = f.filter(state, pod, n);
+        if (st && st.code !== 'Success') {
+          local = { ...st, plugin: f.name };
+          break;
+        }
+      }
+      if (memo && n === node) memo.set(node.name, { gen: node.generation, v: local });
+    }
+    if (local) return local;
+    for (const f of profile.globalFilters) {
+      if (state.skipFilter.has(f.name)) continue;
+      const st = f.filter(state, pod, n);
+      if (st && st.code !== 'Success') return { ...st, plugin: f.name };
+    }
+    return undefined;
+  }
+
+  preFilter(profile: Profile, state: CycleState, pod: PodInfo): Status | undefined {
+    if (pod.invalid) return { code: 'UnschedulableAndUnresolvable', reasons: [pod.invalid] };
+    for (const p of profile.preFilter) {
+      const st = p.preFilter(state, pod);
+      if (!st || st.code === 'Success') continue;
+      if (st.code === 'Skip') {
+        state.skipFilter.add(p.name);
+        continue;
+      }
+      return { ...st, plugin: p.name };
+    }
+    return undefined;
+  }
+
+  /** Filters nodes (sampled unless `all`), returning the feasible ones and every rejection. */
+  findFeasible(profile: Profile, state: CycleState, pod: PodInfo, all = false): { feasible: NodeInfo[]; statuses: Map<string, Status> } {
+    const nodes = this.o.cache.nodeList();
+    const n = nodes.length;
+    const pct = profile.percentageOfNodesToScore ?? this.o.percentageOfNodesToScore;
+    const want = all || !this.o.techniques.sampling ? n : numFeasibleNodesToFind(n, pct);
+    const memo = this.o.techniques.equivalenceClasses ? this.classMap(this.feasibility, pod.classKey) : undefined;
+    const feasible: NodeInfo[] = [];
+    const statuses = new Map<string, Status>();
+    const start = all ? 0 : this.nextStart % Math.max(1, n);
+    let processed = 0;
+    for (; processed < n && feasible.length < want; processed++) {
+      const node = nodes[(start + processed) % n]!;
+      const st = this.runFilters(profile, state, pod, node, memo);
+      if (st) statuses.set(node.name, st);
+      else feasible.push(node);
+    }
+    if (!all && n > 0) this.nextStart = (start + processed) % n;
+    return { feasible, statuses };
+  }
+
+  /** Weighted, normalized scores of the feasible nodes. */
+  prioritize(profile: Profile, state: CycleState, pod: PodInfo, nodes: NodeInfo[], breakdown = false): NodeScore[] {
+    const active = profile.score.filter((s) => {
+      return !state.skipScore.has(s.plugin.name);
+    });
+    for (const p of profile.preScore) {
+      const st = p.preScore(state, pod, nodes);
+      if (st?.code === 'Skip') state.skipScore.add(p.name);
+    }
+    const plugins = active.filter((s) => !state.skipScore.has(s.plugin.name));
+    const local = plugins.filter((s) => s.plugin.nodeLocal);
+    const memo = this.o.techniques.scoreCache ? this.classMap(this.scoreMemo, pod.classKey) : undefined;
+    const raw: number[][] = plugins.map(() => new Array<number>(nodes.length).fill(0));
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      const hit = memo?.get(node.name);
+      let localRaw: number[];
+      if (hit && hit.gen === node.generation && !this.o.cache.nominated.has(node.name)) {
+        this.stats.scoreHits++;
+        localRaw = hit.raw;
+      } else {
+        this.stats.scoreCalls++;
+        localRaw = local.map((s) => s.plugin.score(state, pod, node));
+        memo?.set(node.name, { gen: node.generation, raw: localRaw });
+      }
+      let li = 0;
+      for (let j = 0; j < plugins.length; j++) {
+        const s = plugins[j]!;
+        raw[j]![i] = s.plugin.nodeLocal ? localRaw[li++]! : s.plugin.score(state, pod, node);
+      }
+    }
+    const out: NodeScore[] = nodes.map((n) => ({ node: n.name, total: 0, byPlugin: {} }));
+    for (let j = 0; j < plugins.length; j++) {
+      const s = plugins[j]!;
+      const scores = raw[j]!;
+      s.plugin.normalizeScore?.(state, pod, scores);
+      for (let i = 0; i < nodes.length; i++) {
+        const v = scores[i]! * s.weight;
+        out[i]!.total += v;
+        if (breakdown) out[i]!.byPlugin[s.plugin.name] = v;
+      }
+    }
+    return out;
+  }
+
+  /** Runs the cycle for `pod` up to choosing a node (or failing, PostFilter included). */
+  schedule(profile: Profile, pod: PodInfo): CycleResult {
+    this.stats.cycles++;
+    const state = new CycleState();
+    const numAll = this.o.cache.nodeList().length;
+    try {
+      const pre = this.preFilter(profile, state, pod);
+      if (pre) {
+        const statuses = new Map<string, Status>();
+        for (const n of this.o.cache.nodeList()) statuses.set(n.name, pre);
+        return { ok: false, fit: new FitError(pod.key, numAll, statuses, pre.reasons.join(', ')), state };
+      }
+      if (numAll === 0) return { ok: false, fit: new FitError(pod.key, 0, new Map()), state };
+      const { feasible, statuses } = this.findFeasible(profile, state, pod);
+      if (feasible.length === 0) return { ok: false, fit: new FitError(pod.key, numAll, statuses), state };
+      if (feasible.length === 1) return { ok: true, node: feasible[0]!.name, state, feasible: 1, evaluated: numAll - 0 };
+      const scores = this.prioritize(profile, state, pod, feasible);
+      return { ok: true, node: this.selectHost(scores), state, feasible: feasible.length, evaluated: feasible.length + statuses.size };
+    } catch (e) {
+      return { ok: false, error: `running the scheduling cycle: ${(e as Error).stack ?? String(e)}`, state };
+    }
+  }
+
+  /** The best score; ties broken uniformly at random (reservoir sampling, injected randomness). */
+  selectHost(scores: readonly NodeScore[]): string {
+    let best = scores[0]!;
+    let ties = 1;
+    for (let i = 1; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (s.total > best.total) {
+        best = s;
+        ties = 1;
+      } else if (s.total === best.total) {
+        ties++;
+        if (this.o.random() * ties < 1) best = s;
+      }
+    }
+    return best.node;
+  }
+}

@@ -1,0 +1,84 @@
+// explainPod: why a pod is (or would be) placed where it is. Builds a one-off cache from the API, runs
+// the pod's profile over every node without sampling, and prints per node either the plugin that
+// rejected it and why, or its score breakdown. Backs `berth explain pod NAME`.
+import { selectorFromMap, selectorFromSpec, type LabelSelector } from '../api/selectors';
+import { Resources, type Client, type KubeObject } from '../client/index';
+import { SchedulingAlgorithm } from './algorithm';
+import { SchedulerCache } from './cache';
+import { defaultSchedulerConfig, type SchedulerConfig } from './config';
+import type { Handle } from './framework';
+import { formatAmount } from './quantity';
+import { createPodInfo } from './pod-info';
+import { buildProfile } from './profile';
+import { CycleState, type LabelSelectorSpec, type Node, type Pod } from './types';
+
+type Sel = KubeObject & { spec?: { selector?: Record<string, string> | LabelSelectorSpec } };
+
+export async function explainPod(client: Client, namespace: string, name: string, config: SchedulerConfig = defaultSchedulerConfig()): Promise<string> {
+  const podsApi = client.resource<Pod>(Resources.pods);
+  const target = await podsApi.get(namespace, name);
+  const [nodes, pods, pvcs, pvs, svcs, rss] = await Promise.all([
+    client.resource<Node>(Resources.nodes).listAll(undefined),
+    podsApi.listAll(undefined),
+    client.resource(Resources.persistentvolumeclaims).list(namespace),
+    client.resource(Resources.persistentvolumes).list(undefined),
+    client.resource<Sel>(Resources.services).list(namespace),
+    client.resource<Sel>(Resources.replicasets).list(namespace),
+  ]);
+  const cache = new SchedulerCache();
+  for (const n of nodes.items) cache.upsertNode(n);
+  const key = `${namespace}/${name}`;
+  for (const p of pods.items) {
+    const k = `${p.metadata?.namespace}/${p.metadata?.name}`;
+    if (k === key || !p.spec?.nodeName || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    cache.addPod(createPodInfo(p), p.spec.nodeName);
+  }
+  const handle: Handle = {
+    cache,
+    getObject: (kind, ns, n) => (kind === 'pvc' ? pvcs.items.find((x) => x.metadata?.name === n && x.metadata?.namespace === ns) : pvs.items.find((x) => x.metadata?.name === n)),
+    ownerSelectors(pod) {
+      const out: LabelSelector[] = [];
+      for (const s of svcs.items) if (s.spec?.selector && Object.keys(s.spec.selector).length) out.push(selectorFromMap(s.spec.selector as Record<string, string>));
+      for (const r of rss.items) if (r.spec?.selector) out.push(selectorFromSpec(r.spec.selector as LabelSelectorSpec));
+      return out.filter((s) => s.matches(pod.labels));
+    },
+    bind: () => Promise.reject(new Error('explain does not bind')),
+  };
+  const schedulerName = target.spec?.schedulerName ?? 'default-scheduler';
+  const lines: string[] = [];
+  const info = createPodInfo(target);
+  const req = Object.entries(info.requests).map(([k, v]) => `${k}=${formatAmount(k, v)}`).join(' ') || 'none';
+  lines.push(`Pod ${key} (schedulerName ${schedulerName}, priority ${info.priority}, requests ${req})`);
+  if (target.spec?.nodeName) lines.push(`Bound to node ${target.spec.nodeName}; the report below shows how the nodes look for it now.`);
+  if (target.status?.nominatedNodeName) lines.push(`Nominated node: ${target.status.nominatedNodeName}`);
+  const cfg = config.profiles.find((p) => p.schedulerName === schedulerName);
+  if (!cfg) {
+    lines.push(`No berth scheduler profile is named ${schedulerName}: berth leaves this pod alone.`);
+    return `${lines.join('\n')}\n`;
+  }
+  const profile = buildProfile(cfg, handle);
+  const algo = new SchedulingAlgorithm({ cache, percentageOfNodesToScore: 100, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false }, random: () => 0 });
+  const state = new CycleState();
+  const all = cache.nodeList();
+  const pre = algo.preFilter(profile, state, info);
+  if (pre) {
+    lines.push(`0/${all.length} nodes are available: PreFilter ${pre.plugin ?? ''} rejected the pod: ${pre.reasons.join(', ')}`);
+    return `${lines.join('\n')}\n`;
+  }
+  const { feasible, statuses } = algo.findFeasible(profile, state, info, true);
+  const scores = feasible.length ? algo.prioritize(profile, state, info, feasible, true) : [];
+  lines.push(`${feasible.length}/${all.length} nodes fit.`);
+  const width = Math.max(4, ...all.map((n) => n.name.length));
+  lines.push(`${'NODE'.padEnd(width)}  RESULT    DETAILS`);
+  const byScore = [...scores].sort((a, b) => b.total - a.total);
+  for (const s of byScore) {
+    const parts = Object.entries(s.byPlugin).map(([p, v]) => `${p} ${Math.round(v)}`).join(', ');
+    lines.push(`${s.node.padEnd(width)}  score     ${Math.round(s.total)} = ${parts || 'no score plugins'}`);
+  }
+  for (const n of all) {
+    const st = statuses.get(n.name);
+    if (st) lines.push(`${n.name.padEnd(width)}  rejected  ${st.plugin ?? '?'}: ${st.reasons.join(', ')}${st.code === 'UnschedulableAndUnresolvable' ? ' (preemption cannot help)' : ''}`);
+  }
+  if (byScore[0]) lines.push(`Best node: ${byScore[0].node}`);
+  return `${lines.join('\n')}\n`;
+}

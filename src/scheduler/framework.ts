@@ -1,0 +1,99 @@
+// The plugin framework's contracts: one small interface per extension point, in the spirit of
+// kube-scheduler's pkg/scheduler/framework. Plugins return Status values; they never throw for an
+// expected outcome. A plugin object may implement several extension points.
+//
+//   queue ─► PreFilter ─► Filter (per node) ─┬─► PreScore ─► Score ─► NormalizeScore ─► pick best
+//                                            └─(no node fits)─► PostFilter (preemption)
+//   pick ─► assume in cache ─► Reserve ─► Permit ─► Bind (async) ─► informer confirms
+import type { SchedulerCache } from './cache';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
+import type { CycleState, Status } from './types';
+import type { LabelSelector } from '../api/selectors';
+import type { KubeObject } from '../client/index';
+
+/** What plugins may see of the world besides the pod and the node. */
+export interface Handle {
+  readonly cache: SchedulerCache;
+  /** A PersistentVolumeClaim / PersistentVolume from the informer caches, if watched. */
+  getObject(kind: 'pvc' | 'pv', namespace: string, name: string): KubeObject | undefined;
+  /** Selectors of the Services/ReplicaSets/StatefulSets/ReplicationControllers that select the pod (default spreading). */
+  ownerSelectors(pod: PodInfo): LabelSelector[];
+  /** Writes a Binding (the DefaultBinder's job). */
+  bind(pod: PodInfo, nodeName: string): Promise<void>;
+}
+
+export interface Plugin {
+  readonly name: string;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  /** Once per cycle, before any Filter. Skip turns this plugin's Filter off for the cycle. */
+  preFilter(state: CycleState, pod: PodInfo): Status | undefined;
+}
+
+export interface FilterPlugin extends Plugin {
+  /**
+   * True when the verdict depends only on the pod's equivalence class and this node's own state (its
+   * generation), so a result may be reused while the node is unchanged.
+   */
+  readonly nodeLocal?: boolean;
+  /** Must be pure with respect to the cache: reads the node and state, writes nothing. */
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined;
+}
+
+export interface PostFilterResult {
+  nominatedNodeName?: string;
+  victims?: PodInfo[];
+  status: Status;
+}
+
+/** Runs the profile's filters against a what-if NodeInfo (preemption). */
+export interface FilterRunner {
+  runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined;
+}
+
+export interface PostFilterPlugin extends Plugin {
+  /** Called when no node fits. `statuses` holds every filtered node's rejection. */
+  postFilter(state: CycleState, pod: PodInfo, statuses: ReadonlyMap<string, Status>, fw: FilterRunner): PostFilterResult;
+}
+
+export interface PreScorePlugin extends Plugin {
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status | undefined;
+}
+
+export interface ScorePlugin extends Plugin {
+  /** As FilterPlugin.nodeLocal: the raw score may be cached per (class, node generation). */
+  readonly nodeLocal?: boolean;
+  /** A raw score; NormalizeScore (if any) maps the scores of all nodes into [0, 100]. */
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  normalizeScore?(state: CycleState, pod: PodInfo, scores: number[]): void;
+}
+
+export interface ReservePlugin extends Plugin {
+  reserve(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined;
+  /** Must be idempotent: undoes reserve when a later step fails. */
+  unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
+}
+
+export interface PermitPlugin extends Plugin {
+  permit(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined;
+}
+
+export interface BindPlugin extends Plugin {
+  /** Skip means "not mine": the next bind plugin is asked. */
+  bind(pod: PodInfo, nodeName: string): Promise<Status | undefined>;
+}
+
+export type ExtensionPoint = 'preFilter' | 'filter' | 'postFilter' | 'preScore' | 'score' | 'reserve' | 'permit' | 'bind';
+
+export const EXTENSION_METHOD: Record<ExtensionPoint, string> = {
+  preFilter: 'preFilter', filter: 'filter', postFilter: 'postFilter', preScore: 'preScore', score: 'score',
+  reserve: 'reserve', permit: 'permit', bind: 'bind',
+};
+
+export type PluginFactory = (args: Record<string, unknown>, handle: Handle) => Plugin;
+
+export function implementsPoint(p: Plugin, point: ExtensionPoint): boolean {
+  return typeof (p as unknown as Record<string, unknown>)[EXTENSION_METHOD[point]] === 'function';
+}

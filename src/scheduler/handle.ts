@@ -1,0 +1,97 @@
+// The informers the scheduler watches and the Handle plugins see: nodes and pods feed the cache; PVCs,
+// PVs, PDBs and the workload objects whose selectors drive default spreading are only looked up.
+import { selectorFromMap, selectorFromSpec, type LabelSelector } from '../api/selectors';
+import { Resources, createInformer, type Client, type Clock, type Informer, type KubeObject } from '../client/index';
+import type { SchedulerCache } from './cache';
+import type { Handle } from './framework';
+import type { PodInfo } from './pod-info';
+import type { Pdb } from './plugins/default-preemption/default-preemption';
+import type { LabelSelectorSpec, Node, Pod } from './types';
+
+export interface Informers {
+  all: Array<Informer<KubeObject>>;
+  nodes: Informer<Node>;
+  pods: Informer<Pod>;
+  pvcs: Informer<KubeObject>;
+  pvs: Informer<KubeObject>;
+  pdbs: Informer<KubeObject>;
+  /** services, replicationcontrollers, replicasets, statefulsets */
+  owners: Array<Informer<KubeObject>>;
+}
+
+/** Drops what the scheduler never reads (managedFields, last-applied annotations) to keep 10k pods small. */
+function slim<T extends KubeObject>(o: T): T {
+  const meta = o.metadata as (Record<string, unknown> & { annotations?: Record<string, string> }) | undefined;
+  const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+  if (!meta || (!meta.managedFields && !meta.annotations?.[lastApplied])) return o;
+  const m = { ...meta };
+  delete m.managedFields;
+  if (m.annotations?.[lastApplied]) {
+    m.annotations = { ...m.annotations };
+    delete m.annotations[lastApplied];
+  }
+  return { ...o, metadata: m } as T;
+}
+
+export function createInformers(client: Client, clock: Clock, onError: (e: unknown, where: string) => void): Informers {
+  const all: Array<Informer<KubeObject>> = [];
+  const mk = <T extends KubeObject>(ref: (typeof Resources)[keyof typeof Resources]): Informer<T> => {
+    const inf = createInformer<T>({ client, resource: ref, clock, onError, transform: slim, pageSize: 5000 });
+    all.push(inf as unknown as Informer<KubeObject>);
+    return inf;
+  };
+  const pods = mk<Pod>(Resources.pods);
+  return {
+    all,
+    nodes: mk<Node>(Resources.nodes),
+    pods,
+    pvcs: mk(Resources.persistentvolumeclaims),
+    pvs: mk(Resources.persistentvolumes),
+    pdbs: mk(Resources.poddisruptionbudgets),
+    owners: [mk(Resources.services), mk(Resources.replicationcontrollers), mk(Resources.replicasets), mk(Resources.statefulsets)],
+  };
+}
+
+
+type WithSelector = KubeObject & { spec?: { selector?: Record<string, string> | LabelSelectorSpec } };
+
+export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: PodInfo, node: string) => Promise<void>): Handle & { pdbs(): Pdb[] } {
+  const selCache = new WeakMap<object, LabelSelector | null>();
+  const selectorOf = (o: WithSelector, isMap: boolean): LabelSelector | null => {
+    let s = selCache.get(o);
+    if (s !== undefined) return s;
+    try {
+      const raw = o.spec?.selector;
+      s = raw === undefined ? null : isMap ? selectorFromMap(raw as Record<string, string>) : selectorFromSpec(raw as LabelSelectorSpec);
+      if (s && s.empty) s = null;
+    } catch {
+      s = null;
+    }
+    selCache.set(o, s);
+    return s;
+  };
+  return {
+    cache,
+    getObject(kind, ns, name) {
+      if (kind === 'pvc') return inf.pvcs.lister.get(ns, name);
+      return inf.pvs.lister.get(undefined, name);
+    },
+    ownerSelectors(pod) {
+      const out: LabelSelector[] = [];
+      inf.owners.forEach((o, i) => {
+        for (const obj of o.lister.list(pod.namespace) as WithSelector[]) {
+          const s = selectorOf(obj, i < 2);
+          if (s && s.matches(pod.labels)) out.push(s);
+        }
+      });
+      return out;
+    },
+    bind,
+    pdbs() {
+      return inf.pdbs.lister.list().map((p) => {
+        const x = p as KubeObject & { spec?: { selector?: LabelSelectorSpec }; status?: { disruptionsAllowed?: number } };
+        return { namespace: x.metadata?.namespace ?? '', selector: x.spec?.selector, disruptionsAllowed: x.status?.disruptionsAllowed ?? 0 };
+      });
+    },
+  };
+}

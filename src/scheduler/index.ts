@@ -1,0 +1,16 @@
+// Public surface of the scheduler.
+export { runScheduler, type RunSchedulerOptions } from './run';
+export { loadSchedulerConfig, parseSchedulerConfig, defaultSchedulerConfig, SchedulerConfigError, type SchedulerConfig, type ProfileConfig, type PluginRef, type PluginSet } from './config';
+export { explainPod } from './explain';
+export { Scheduler, type Log } from './scheduler';
+export { ALL_TECHNIQUES, numFeasibleNodesToFind, type Techniques, type NodeScore } from './algorithm';
+export { SchedulerCache } from './cache';
+export { NodeInfo } from './node-info';
+export { createPodInfo, type PodInfo } from './pod-info';
+export { SchedulingQueue, type QueuedPod } from './queue';
+export { FitError } from './fit-error';
+export type {
+  BindPlugin, ExtensionPoint, FilterPlugin, Handle, PermitPlugin, Plugin, PluginFactory, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
+  PreScorePlugin, ReservePlugin, ScorePlugin,
+} from './framework';
+export { CycleState, MAX_NODE_SCORE, type Code, type Status, type Pod, type Node } from './types';

@@ -1,0 +1,110 @@
+// DefaultPreemption (PostFilter): when no node fits, find the node where evicting the fewest, least
+// important lower-priority pods makes room, respecting PodDisruptionBudgets where possible.
+//
+//   for each node rejected as Unschedulable (not Unresolvable):
+//     remove every lower-priority pod → still no fit? not a candidate
+//     add them back, most important first (PDB-protected ones first), keeping each that still fits
+//     what could not be added back are the victims
+//   pick: fewest PDB violations, lowest top victim priority, lowest priority sum, fewest victims
+import type { FilterRunner, Handle, PostFilterPlugin, PostFilterResult } from '../../framework';
+import type { NodeInfo } from '../../node-info';
+import type { PodInfo } from '../../pod-info';
+import { isSuccess, unschedulable, type CycleState, type Status } from '../../types';
+import { selectorFromSpec } from '../../../api/selectors';
+import type { LabelSelectorSpec } from '../../types';
+
+export const NAME = 'DefaultPreemption';
+export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
+export const NO_VICTIMS = 'No preemption victims found for incoming pod';
+export const NOT_ELIGIBLE = 'not eligible due to preemptionPolicy=Never.';
+
+export interface Pdb {
+  namespace: string;
+  selector: LabelSelectorSpec | undefined;
+  disruptionsAllowed: number;
+}
+
+export interface Candidate {
+  node: string;
+  victims: PodInfo[];
+  violations: number;
+}
+
+const terminating = (p: PodInfo): boolean => !!p.pod.metadata?.deletionTimestamp;
+
+/** The victims on one node, or undefined when removing every lower-priority pod does not help. */
+export function selectVictims(state: CycleState, pod: PodInfo, node: NodeInfo, fw: FilterRunner, pdbs: readonly Pdb[]): Candidate | undefined {
+  const clone = node.clone();
+  const potential = [...clone.pods.values()].filter((p) => p.priority < pod.priority && !terminating(p));
+  if (potential.length === 0) return undefined;
+  for (const p of potential) clone.removePod(p.key);
+  if (!isSuccess(fw.runFilters(state, pod, clone))) return undefined;
+  potential.sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt);
+  const budget = pdbs.map((b) => ({ ...b, sel: selectorFromSpec(b.selector ?? null) }));
+  const violating: PodInfo[] = [];
+  const fine: PodInfo[] = [];
+  for (const p of potential) {
+    const hit = budget.filter((b) => b.namespace === p.namespace && b.sel.matches(p.labels));
+    if (hit.some((b) => b.disruptionsAllowed <= 0)) violating.push(p);
+    else {
+      for (const b of hit) b.disruptionsAllowed--;
+      fine.push(p);
+    }
+  }
+  const victims: PodInfo[] = [];
+  let violations = 0;
+  const reprieve = (p: PodInfo): boolean => {
+    clone.addPod(p);
+    if (isSuccess(fw.runFilters(state, pod, clone))) return true;
+    clone.removePod(p.key);
+    victims.push(p);
+    return false;
+  };
+  for (const p of violating) if (!reprieve(p)) violations++;
+  for (const p of fine) reprieve(p);
+  return { node: node.name, victims, violations };
+}
+
+export function pickCandidate(cands: readonly Candidate[]): Candidate | undefined {
+  const top = (c: Candidate): number => Math.max(...c.victims.map((v) => v.priority), -Infinity);
+  const sum = (c: Candidate): number => c.victims.reduce((a, v) => a + v.priority + 2 ** 31, 0);
+  return [...cands].sort((a, b) => a.violations - b.violations || top(a) - top(b) || sum(a) - sum(b) || a.victims.length - b.victims.length)[0];
+}
+
+export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): Pdb[] }): PostFilterPlugin {
+  return {
+    name: NAME,
+    postFilter(state, pod, statuses, fw): PostFilterResult {
+      const n = statuses.size;
+      if (pod.pod.spec?.preemptionPolicy === 'Never') return { status: unschedulable(NOT_ELIGIBLE) };
+      const nominated = pod.pod.status?.nominatedNodeName;
+      if (nominated) {
+        const ni = h.cache.nodes.get(nominated);
+        if (ni && [...ni.pods.values()].some((p) => terminating(p) && p.priority < pod.priority)) {
+          return { nominatedNodeName: nominated, status: unschedulable(`preemption: victims on node ${nominated} are still terminating`) };
+        }
+      }
+      const pdbs = h.pdbs?.() ?? [];
+      const cands: Candidate[] = [];
+      let notHelpful = 0;
+      let noVictims = 0;
+      for (const [name, st] of statuses) {
+        const ni = h.cache.nodes.get(name);
+        if (st.code === 'UnschedulableAndUnresolvable' || !ni) {
+          notHelpful++;
+          continue;
+        }
+        const c = selectVictims(state, pod, ni, fw, pdbs);
+        if (c && c.victims.length > 0) cands.push(c);
+        else noVictims++;
+      }
+      const best = pickCandidate(cands);
+      if (best) return { nominatedNodeName: best.node, victims: best.victims, status: { code: 'Success', reasons: [] } };
+      const parts: string[] = [];
+      if (notHelpful) parts.push(`${notHelpful} ${NOT_HELPFUL}`);
+      if (noVictims) parts.push(`${noVictims} ${NO_VICTIMS}`);
+      parts.sort();
+      return { status: unschedulable(`preemption: 0/${n} nodes are available: ${parts.join(', ')}.`) } satisfies { status: Status };
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// PodTopologySpread: hard constraints (DoNotSchedule) filter nodes whose domain would exceed maxSkew over
+// the least-loaded eligible domain; soft constraints (ScheduleAnyway), or the cluster's default
+// constraints for pods without any, score nodes by how few matching pods their domains hold.
+// Matching-pod counts per domain come from the cache's incremental counters: O(1) per node.
+import { selectorFromSpec, type LabelSelector } from '../../../api/selectors';
+import type { Counter } from '../../cache';
+import type { FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework';
+import type { NodeInfo } from '../../node-info';
+import type { PodInfo, SpreadConstraint } from '../../pod-info';
+import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type LabelSelectorSpec, type Status } from '../../types';
+import { podMatchesNodeAffinity } from '../node-affinity/node-affinity';
+import { firstUntolerated } from '../taint-toleration/taint-toleration';
+
+export const NAME = 'PodTopologySpread';
+export const ERR_REASON_CONSTRAINTS = "node(s) didn't match pod topology spread constraints";
+export const ERR_REASON_MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)";
+
+export interface DefaultConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: string;
+}
+export interface SpreadArgs {
+  defaultingType?: 'System' | 'List';
+  defaultConstraints?: DefaultConstraint[];
+}
+export const SYSTEM_DEFAULT_CONSTRAINTS: DefaultConstraint[] = [
+  { maxSkew: 3, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+  { maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+];
+
+interface Active {
+  c: SpreadConstraint;
+  counter: Counter;
+  min: number;
+  selfMatch: number;
+}
+const FILTER_KEY = `${NAME}/filter`;
+const SCORE_KEY = `${NAME}/score`;
+
+function eligible(pod: PodInfo, c: SpreadConstraint, node: NodeInfo, all: readonly SpreadConstraint[]): boolean {
+  for (const x of all) if (node.labels[x.topologyKey] === undefined) return false;
+  if (c.honorNodeAffinity && !podMatchesNodeAffinity(pod, node)) return false;
+  if (c.honorTaints && firstUntolerated(pod, node)) return false;
+  return true;
+}
+
+/** Combine owner selectors into one that matches pods every one of them matches (kube's default spreading). */
+function mergeSelectors(sels: LabelSelector[]): LabelSelector | undefined {
+  if (sels.length === 0) return undefined;
+  const reqs = sels.flatMap((s) => s.requirements);
+  return selectorFromSpec({ matchExpressions: reqs.map((r) => ({ key: r.key, operator: r.op === '=' || r.op === 'in' ? 'In' : r.op === 'notin' || r.op === '!=' ? 'NotIn' : r.op === 'exists' ? 'Exists' : 'DoesNotExist', values: r.op === 'exists' || r.op === 'doesnotexist' ? [] : r.values })) } as LabelSelectorSpec);
+}
+
+export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+  const defaults = args.defaultingType === 'List' ? args.defaultConstraints ?? [] : SYSTEM_DEFAULT_CONSTRAINTS;
+  const domainCache = new Map<string, { gen: number; domains: Set<string> }>();
+
+  function domainsFor(pod: PodInfo, c: SpreadConstraint, all: readonly SpreadConstraint[]): Set<string> {
+    const key = `${c.topologyKey}|${c.honorNodeAffinity ? JSON.stringify([pod.pod.spec?.nodeSelector, pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution]) : ''}|${c.honorTaints ? JSON.stringify(pod.tolerations) : ''}|${all.map((x) => x.topologyKey).join(',')}`;
+    const hit = domainCache.get(key);
+    if (hit && hit.gen === h.cache.nodeSetGeneration) return hit.domains;
+    const domains = new Set<string>();
+    for (const n of h.cache.nodeList()) if (eligible(pod, c, n, all)) domains.add(n.labels[c.topologyKey]!);
+    if (domainCache.size > 256) domainCache.clear();
+    domainCache.set(key, { gen: h.cache.nodeSetGeneration, domains });
+    return domains;
+  }
+
+  const counterFor = (pod: PodInfo, c: SpreadConstraint): Counter => h.cache.counter(`spread|${c.key}`, new Set([pod.namespace]), c.selector, c.topologyKey);
+
+  function softConstraints(pod: PodInfo): SpreadConstraint[] {
+    if (pod.spreadConstraints.length > 0) return pod.spreadConstraints.filter((c) => !c.hard);
+    const sel = mergeSelectors(h.ownerSelectors(pod));
+    if (!sel) return [];
+    return defaults.map((d) => ({
+      maxSkew: d.maxSkew, topologyKey: d.topologyKey, hard: d.whenUnsatisfiable !== 'ScheduleAnyway', selector: sel, minDomains: 1,
+      honorNodeAffinity: true, honorTaints: false, key: `${pod.namespace}|${sel.toString()}|${d.topologyKey}`,
+    }));
+  }
+
+  return {
+    name: NAME,
+    preFilter(state: CycleState, pod): Status | undefined {
+      const hard = pod.spreadConstraints.filter((c) => c.hard);
+      if (hard.length === 0) return skip;
+      const active: Active[] = hard.map((c) => {
+        const counter = counterFor(pod, c);
+        const domains = domainsFor(pod, c, hard);
+        let min = Infinity;
+        for (const d of domains) min = Math.min(min, counter.counts.get(d) ?? 0);
+        if (!Number.isFinite(min) || domains.size < c.minDomains) min = 0;
+        return { c, counter, min, selfMatch: c.selector.matches(pod.labels) ? 1 : 0 };
+      });
+      state.write(FILTER_KEY, active);
+      return undefined;
+    },
+    filter(state, _pod, node) {
+      const active = state.read<Active[]>(FILTER_KEY) ?? [];
+      for (const a of active) if (node.labels[a.c.topologyKey] === undefined) return unresolvable(ERR_REASON_MISSING_LABEL);
+      for (const a of active) {
+        const v = node.labels[a.c.topologyKey]!;
+        if ((a.counter.counts.get(v) ?? 0) + a.selfMatch - a.min > a.c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS);
+      }
+      return undefined;
+    },
+    preScore(state, pod, nodes) {
+      const soft = softConstraints(pod);
+      if (soft.length === 0) return skip;
+      const weights = soft.map((c) => {
+        const values = new Set<string>();
+        for (const n of nodes) {
+          const v = n.labels[c.topologyKey];
+          if (v !== undefined) values.add(v);
+        }
+        return Math.log(values.size + 2);
+      });
+      state.write(SCORE_KEY, { soft, weights, counters: soft.map((c) => counterFor(pod, c)) });
+      return undefined;
+    },
+    score(state, _pod, node) {
+      const st = state.read<{ soft: SpreadConstraint[]; weights: number[]; counters: Counter[] }>(SCORE_KEY);
+      if (!st) return 0;
+      let s = 0;
+      for (let i = 0; i < st.soft.length; i++) {
+        const v = node.labels[st.soft[i]!.topologyKey];
+        if (v === undefined) return -1; // ignored node: scores 0 after normalization
+        s += (st.counters[i]!.counts.get(v) ?? 0) * st.weights[i]! + (st.soft[i]!.maxSkew - 1);
+      }
+      return s;
+    },
+    normalizeScore(_state, _pod, scores) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const s of scores) {
+        if (s < 0) continue;
+        min = Math.min(min, s);
+        max = Math.max(max, s);
+      }
+      for (let i = 0; i < scores.length; i++) {
+        const s = scores[i]!;
+        if (s < 0) scores[i] = 0;
+        else if (max === 0) scores[i] = MAX_NODE_SCORE;
+        else scores[i] = Math.floor((MAX_NODE_SCORE * (max + min - s)) / max);
+      }
+    },
+  };
+}

@@ -1,0 +1,273 @@
+// The scheduler proper: informer events → cache and queue; one loop popping pods and running cycles;
+// binds in flight in the background; failures explained through events and the PodScheduled condition.
+//
+//   pods/nodes informers ──► cache (bound + assumed pods, per-node aggregates)
+//            └─ pending pods of our profiles ──► queue ──► loop: algorithm.schedule (sync)
+//                                                              ├─ fits: assume → reserve → permit → bind (async, ≤ maxInFlightBinds)
+//                                                              └─ none: PostFilter (preempt) → FailedScheduling + PodScheduled=False → requeue
+import { setMaxListeners } from 'node:events';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { createEventRecorder, deletedObject, isConflict, isNotFound, type Client, type Clock, type EventRecorder, type Tombstone } from '../client/index';
+import { SchedulingAlgorithm, type Techniques } from './algorithm';
+import { SchedulerCache } from './cache';
+import type { SchedulerConfig } from './config';
+import { createHandle, createInformers, type Informers } from './handle';
+import { createPodInfo, type PodInfo } from './pod-info';
+import { buildProfile, type Profile } from './profile';
+import { SchedulingQueue, type QueuedPod } from './queue';
+import type { Node, Pod } from './types';
+
+export type Log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
+
+export interface SchedulerOptions {
+  client: Client;
+  config: SchedulerConfig;
+  clock: Clock;
+  log: Log;
+  techniques: Techniques;
+  random: () => number;
+  maxInFlightBinds: number;
+  /** Emit a Normal "Scheduled" event per bound pod (kube-scheduler does; default true). */
+  scheduledEvents: boolean;
+}
+
+const NODE_PLUGINS = new Set(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
+const POD_DELETE_PLUGINS = new Set(['NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'VolumeBinding']);
+const POD_ADD_PLUGINS = new Set(['PodTopologySpread', 'InterPodAffinity']);
+
+const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+const keyOf = (p: Pod): string => `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`;
+const schedulingView = (p: Pod): string => JSON.stringify([p.spec, p.metadata?.labels, p.metadata?.deletionTimestamp]);
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  readonly algorithm: SchedulingAlgorithm;
+  readonly profiles = new Map<string, Profile>();
+  readonly informers: Informers;
+  private readonly recorder: EventRecorder;
+  private inFlight = 0;
+  private slotWaiters: Array<() => void> = [];
+  private readonly binds = new Set<Promise<void>>();
+  /** Bound pods observed with bind latency (for the benchmark). */
+  readonly bound: Array<{ key: string; ms: number }> = [];
+  onBound?: (key: string, node: string) => void;
+
+  constructor(private readonly o: SchedulerOptions) {
+    const onError = (e: unknown, where: string): void => o.log('warn', `informer: ${where}: ${String(e)}`);
+    this.informers = createInformers(o.client, o.clock, onError);
+    this.queue = new SchedulingQueue({ clock: o.clock, initialBackoffMs: o.config.podInitialBackoffSeconds * 1000, maxBackoffMs: o.config.podMaxBackoffSeconds * 1000 });
+    this.algorithm = new SchedulingAlgorithm({ cache: this.cache, percentageOfNodesToScore: o.config.percentageOfNodesToScore, techniques: o.techniques, random: o.random });
+    const handle = createHandle(this.cache, this.informers, (pod, node) => this.postBinding(pod, node));
+    for (const p of o.config.profiles) this.profiles.set(p.schedulerName, buildProfile(p, handle));
+    this.recorder = createEventRecorder(o.client, { component: 'default-scheduler', clock: o.clock, onError: (e) => o.log('debug', `event: ${String(e)}`) });
+    this.wire();
+  }
+
+  private responsible(p: Pod): boolean {
+    return this.profiles.has(p.spec?.schedulerName ?? 'default-scheduler');
+  }
+
+  private wire(): void {
+    const { nodes, pods } = this.informers;
+    nodes.addEventHandler({
+      onAdd: (n) => {
+        this.cache.upsertNode(n);
+        this.queue.moveAllToActiveOrBackoff(NODE_PLUGINS);
+      },
+      onUpdate: (a, b) => {
+        this.cache.upsertNode(b);
+        const view = (n: Node): string => JSON.stringify([n.metadata?.labels, n.spec, n.status?.allocatable, n.status?.images?.length]);
+        if (view(a) !== view(b)) this.queue.moveAllToActiveOrBackoff(NODE_PLUGINS);
+      },
+      onDelete: (n: Node | Tombstone<Node>) => this.cache.removeNode(deletedObject(n).metadata?.name ?? ''),
+    });
+    pods.addEventHandler({
+      onAdd: (p) => this.podChanged(undefined, p),
+      onUpdate: (a, b) => this.podChanged(a, b),
+      onDelete: (x: Pod | Tombstone<Pod>) => this.podGone(keyOf(deletedObject(x))),
+    });
+  }
+
+  private podGone(key: string): void {
+    this.queue.delete(key);
+    this.cache.clearNominated(key);
+    if (this.cache.removePod(key)) this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS);
+  }
+
+  private podChanged(old: Pod | undefined, p: Pod): void {
+    const key = keyOf(p);
+    if (isTerminal(p)) return this.podGone(key);
+    const nodeName = p.spec?.nodeName;
+    if (nodeName) {
+      this.queue.delete(key);
+      const wasAssumed = this.cache.isAssumed(key);
+      if (!old?.spec?.nodeName || wasAssumed || schedulingView(old) !== schedulingView(p)) {
+        this.cache.addPod(createPodInfo(p), nodeName);
+        if (!wasAssumed) this.queue.moveAllToActiveOrBackoff(POD_ADD_PLUGINS);
+      }
+      return;
+    }
+    if (!this.responsible(p) || this.cache.isAssumed(key)) return;
+    if (p.metadata?.deletionTimestamp) return this.podGone(key);
+    const info = createPodInfo(p);
+    const nom = p.status?.nominatedNodeName;
+    if (nom) this.cache.nominate(info, nom);
+    else this.cache.clearNominated(key);
+    if (!this.queue.has(key)) this.queue.add(info);
+    else this.queue.update(info, !old || schedulingView(old) !== schedulingView(p));
+  }
+
+  /** Runs the informers and the scheduling loop until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    setMaxListeners(64, signal); // one listener per informer, the loop, the queue
+    const runs = this.informers.all.map((i) => i.run(signal));
+    const synced = await Promise.all(this.informers.all.map((i) => i.waitForSync(signal)));
+    if (synced.every(Boolean)) {
+      this.o.log('info', `scheduler: caches synced (${this.cache.nodeList().length} nodes, ${this.cache.pods.size} bound pods, ${this.queue.stats().active} pending)`);
+      await this.loop(signal);
+    }
+    this.queue.close();
+    await Promise.allSettled([...this.binds]);
+    await this.recorder.flush();
+    await Promise.all(runs);
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const onAbort = (): void => this.queue.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let lastYield = performance.now();
+    try {
+      while (!signal.aborted) {
+        if (this.inFlight >= this.o.maxInFlightBinds) await new Promise<void>((r) => this.slotWaiters.push(r));
+        const next = this.queue.pop(signal);
+        const qp = next instanceof Promise ? await next : next;
+        if (!qp || signal.aborted) break;
+        this.scheduleOne(qp);
+        // Cycles are synchronous: hand the event loop to I/O (watch events, bind replies) regularly.
+        if (performance.now() - lastYield > 8) {
+          await yieldTurn();
+          lastYield = performance.now();
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** One scheduling cycle for a popped pod. Never throws. */
+  scheduleOne(qp: QueuedPod): void {
+    const pod = qp.info;
+    const profile = this.profiles.get(pod.pod.spec?.schedulerName ?? 'default-scheduler');
+    if (!profile) return this.queue.done(pod.key);
+    const r = this.algorithm.schedule(profile, pod);
+    if (!r.ok) {
+      if (r.error !== undefined) {
+        this.o.log('error', `scheduler: ${pod.key}: ${r.error}`);
+        this.queue.requeue(qp, { unschedulable: false });
+        return;
+      }
+      const fit = r.fit;
+      let nominated: string | undefined;
+      if (!fit.preFilterMsg || fit.statuses.size > 0) {
+        for (const pf of profile.postFilter) {
+          const res = pf.postFilter(r.state, pod, fit.statuses, { runFilters: (s, p, n) => this.algorithm.runFilters(profile, s, p, n) });
+          if (res.nominatedNodeName) {
+            nominated = res.nominatedNodeName;
+            if (res.victims?.length) this.preempt(pod, nominated, res.victims);
+            break;
+          }
+          if (res.status.reasons.length) fit.postFilterMsg = res.status.reasons.join(', ');
+        }
+      }
+      this.recordFailure(pod, fit.message(), nominated);
+      this.queue.requeue(qp, { unschedulable: true, plugins: fit.plugins() });
+      return;
+    }
+    const node = r.node;
+    this.cache.addPod(pod, node, true);
+    const undo = (msg: string): void => {
+      for (const rp of profile.reserve) rp.unreserve(r.state, pod, node);
+      if (this.cache.isAssumed(pod.key)) this.cache.removePod(pod.key);
+      this.o.log('warn', `scheduler: ${pod.key}: ${msg}`);
+      this.queue.requeue(qp, { unschedulable: false });
+    };
+    for (const rp of profile.reserve) {
+      const st = rp.reserve(r.state, pod, node);
+      if (st && st.code !== 'Success') return undo(`reserve ${rp.name}: ${st.reasons.join(', ')}`);
+    }
+    for (const pp of profile.permit) {
+      const st = pp.permit(r.state, pod, node);
+      if (st && st.code !== 'Success') return undo(`permit ${pp.name}: ${st.code} ${st.reasons.join(', ')}`);
+    }
+    this.queue.done(pod.key);
+    const started = performance.now();
+    this.inFlight++;
+    const p = this.bindPod(profile, pod, node, qp, started).finally(() => {
+      this.inFlight--;
+      this.binds.delete(p);
+      this.slotWaiters.shift()?.();
+    });
+    this.binds.add(p);
+  }
+
+  private async bindPod(profile: Profile, pod: PodInfo, node: string, qp: QueuedPod, started: number): Promise<void> {
+    try {
+      for (const bp of profile.bind) {
+        const st = await bp.bind(pod, node);
+        if (st?.code === 'Skip') continue;
+        if (st && st.code !== 'Success') throw new Error(`${bp.name}: ${st.reasons.join(', ')}`);
+        break;
+      }
+      this.bound.push({ key: pod.key, ms: performance.now() - started });
+      this.onBound?.(pod.key, node);
+      if (this.o.scheduledEvents) this.recorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.key} to ${node}`);
+    } catch (e) {
+      if (this.cache.isAssumed(pod.key) && this.cache.nodeOf(pod.key) === node) {
+        this.cache.removePod(pod.key); // forget the assumption: the room is free again
+        this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS);
+      }
+      if (isNotFound(e)) return; // the pod is gone
+      if (isConflict(e) && /already|assigned|nodeName/i.test(String((e as Error).message))) return; // bound by someone else: the informer tells
+      this.o.log('warn', `scheduler: binding ${pod.key} to ${node}: ${String(e)}`);
+      this.recordFailure(pod, `Binding rejected: ${(e as Error).message}`, undefined);
+      this.queue.addBackoff(pod, qp.attempts);
+    }
+  }
+
+  private postBinding(pod: PodInfo, node: string): Promise<void> {
+    return this.o.client.resource(this.informers.pods.resource).createSubresource(pod.namespace, pod.name, 'binding', {
+      apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node },
+    }).then(() => undefined);
+  }
+
+  private preempt(pod: PodInfo, node: string, victims: PodInfo[]): void {
+    this.cache.nominate(pod, node);
+    const pods = this.o.client.resource(this.informers.pods.resource);
+    for (const v of victims) {
+      this.recorder.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${node}`);
+      pods.delete(v.namespace, v.name, { preconditions: { uid: v.uid } }).catch((e: unknown) => {
+        if (!isNotFound(e) && !isConflict(e)) this.o.log('warn', `scheduler: preempting ${v.key}: ${String(e)}`);
+      });
+    }
+    this.o.log('info', `scheduler: ${pod.key} nominated to ${node}, preempting ${victims.map((v) => v.key).join(', ')}`);
+  }
+
+  /** FailedScheduling event and PodScheduled=False (with nominatedNodeName) on the pod's status, if changed. */
+  private recordFailure(pod: PodInfo, message: string, nominated: string | undefined): void {
+    this.recorder.event(pod.pod, 'Warning', 'FailedScheduling', message);
+    const cur = this.informers.pods.lister.get(pod.namespace, pod.name) ?? pod.pod;
+    const cond = cur.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    const nomChanged = nominated !== undefined && cur.status?.nominatedNodeName !== nominated;
+    if (cond?.status === 'False' && cond.reason === 'Unschedulable' && cond.message === message && !nomChanged) return;
+    const status: Record<string, unknown> = {
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: new Date(this.o.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z') }],
+    };
+    if (nominated !== undefined) status.nominatedNodeName = nominated;
+    this.o.client.resource<Pod>(this.informers.pods.resource)
+      .patch(pod.namespace, pod.name, 'strategic', { status }, { subresource: 'status' })
+      .catch((e: unknown) => {
+        if (!isNotFound(e)) this.o.log('debug', `scheduler: status of ${pod.key}: ${String(e)}`);
+      });
+  }
+}
