@@ -18,6 +18,7 @@ describe('applyDefaults on the seed manifests', () => {
           image: 'busybox:1.36',
           command: ['sh', '-c', 'echo hello from berth; sleep 3600'],
           imagePullPolicy: 'IfNotPresent',
+          resources: {},
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
         },

@@ -51,6 +51,8 @@ export function defaultContainer(c: Obj): void {
   if (c.imagePullPolicy === undefined || c.imagePullPolicy === null || c.imagePullPolicy === '') {
     c.imagePullPolicy = imageTag(image) === 'latest' ? 'Always' : 'IfNotPresent';
   }
+  // ResourceRequirements is a non-pointer struct upstream, so every container is served with `resources: {}`.
+  setDefault(c, 'resources', {});
   setDefaultStr(c, 'terminationMessagePath', '/dev/termination-log');
   setDefaultStr(c, 'terminationMessagePolicy', 'File');
   eachObj(c.ports, (p) => setDefaultStr(p, 'protocol', 'TCP'));

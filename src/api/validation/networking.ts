@@ -1,6 +1,6 @@
 // networking.k8s.io/v1: Ingress, IngressClass, NetworkPolicy; discovery.k8s.io/v1 EndpointSlice.
 
-import { type FieldError, duplicate, forbidden, invalid, notSupported, required } from './field-error';
+import { type FieldError, duplicate, forbidden, invalid, notSupported, required, tooLong } from './field-error';
 import { validateLabelSelector } from './label-selector';
 import {
   isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isQualifiedName, isValidPortName, isValidPortNum, nameIsDNSSubdomain,
@@ -90,7 +90,7 @@ export function validateIngressClass(o: Obj, errs: FieldError[]): void {
   const spec = obj(o.spec) ?? {};
   const c = str(spec.controller);
   if (c.length === 0) errs.push(required('spec.controller'));
-  else if (c.length > 250) errs.push({ type: 'FieldValueTooLong', field: 'spec.controller', value: c, detail: 'may not be longer than 250' });
+  else if (c.length > 250) errs.push(tooLong('spec.controller', c, 250));
   else {
     const i = c.indexOf('/');
     if (i <= 0 || i === c.length - 1) errs.push(invalid('spec.controller', c, 'must be a domain-prefixed path (such as "acme.io/foo")'));
