@@ -10,6 +10,7 @@ import { type Obj, arr, index, isObj, num, obj, objs, str } from './util';
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const IP_MSG = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+const CIDR_MSG = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 function goServicePortKey(protocol: string, port: number): GoLiteral {
   return new GoLiteral(
@@ -110,13 +111,23 @@ export function validateService(o: Obj, errs: FieldError[]): void {
     if (seenPorts.has(k)) errs.push(duplicate(index('spec.ports', i), goServicePortKey(proto, port)));
     seenPorts.add(k);
   });
+  // Upstream really reports these at `spec.LoadBalancerSourceRanges` (capitalised).
   const ranges = arr(spec.loadBalancerSourceRanges).map(str);
   if (ranges.length > 0) {
-    if (type !== 'LoadBalancer') errs.push(forbidden('spec.loadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
+    if (type !== 'LoadBalancer') errs.push(forbidden('spec.LoadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
     ranges.forEach((r, i) => {
-      if (!validCIDR(r.trim())) errs.push(invalid(index('spec.loadBalancerSourceRanges', i), r, 'must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 '));
+      const v = r.trim();
+      if (!validCIDR(v)) errs.push(invalid(index('spec.LoadBalancerSourceRanges', i), v, CIDR_MSG));
     });
   }
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer') {
+    errs.push(forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'"));
+  }
+  if (type === 'LoadBalancer' && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
+    errs.push(required('allocateLoadBalancerNodePorts'));
+  }
+  const td = spec.trafficDistribution;
+  if (td !== undefined && td !== null && td !== 'PreferClose') errs.push(notSupported('spec.trafficDistribution', td, ['PreferClose']));
   validateTrafficPolicies(spec, type, errs);
 }
 
@@ -165,13 +176,30 @@ function validateTrafficPolicies(spec: Obj, type: string, errs: FieldError[]): v
   }
 }
 
+function goStrings(list: string[]): GoLiteral {
+  return new GoLiteral(list.length === 0 ? '[]string(nil)' : `[]string{${list.map(goQuote).join(', ')}}`);
+}
+
+/** ValidateServiceUpdate's extra rules: cluster IPs may not change once set (ExternalName aside). */
 export function validateServiceUpdate(o: Obj, old: Obj, errs: FieldError[]): void {
   const spec = obj(o.spec) ?? {};
   const oldSpec = obj(old.spec) ?? {};
   if (str(spec.type) === 'ExternalName' || str(oldSpec.type) === 'ExternalName') return;
   const oldIPs = clusterIPs(oldSpec);
   const newIPs = clusterIPs(spec);
-  if (oldIPs.length > 0 && oldIPs[0] !== '' && newIPs[0] !== oldIPs[0]) {
-    errs.push(invalid('spec.clusterIPs[0]', new GoLiteral(`[]string{${newIPs.map(goQuote).join(', ')}}`), 'may not change once set'));
+  if (oldIPs[0] === 'None' && newIPs[0] === 'None') return;
+  if (oldIPs.length === newIPs.length) {
+    oldIPs.forEach((ip, i) => {
+      if (ip !== newIPs[i]) errs.push(invalid(index('spec.clusterIPs', i), goStrings(newIPs), 'may not change once set'));
+    });
+  } else if (oldIPs.length > newIPs.length) {
+    if (newIPs.length === 0) errs.push(invalid('spec.clusterIPs[0]', goStrings(newIPs), 'primary clusterIP can not be unset'));
+    else if (newIPs[0] !== oldIPs[0]) errs.push(invalid('spec.clusterIPs[0]', goStrings(newIPs), 'may not change once set'));
+  } else if (oldIPs.length > 0 && newIPs[0] !== oldIPs[0]) {
+    errs.push(invalid('spec.clusterIPs[0]', goStrings(newIPs), 'may not change once set'));
+  }
+  const needsHC = (sp: Obj): boolean => str(sp.type) === 'LoadBalancer' && str(sp.externalTrafficPolicy) === 'Local';
+  if (needsHC(spec) && needsHC(oldSpec) && (num(spec.healthCheckNodePort) ?? 0) !== (num(oldSpec.healthCheckNodePort) ?? 0)) {
+    errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
 }
