@@ -203,7 +203,7 @@ function validateDaemonSetStrategy(spec: Obj, errs: FieldError[]): void {
 
 export function validateDaemonSet(o: Obj, errs: FieldError[]): void {
   const spec = obj(o.spec) ?? {};
-  if (spec.selector === undefined || spec.selector === null) errs.push(required('spec.selector'));
+  // Upstream has no Required error here: a missing selector shows up as the template mismatch.
   validateLabelSelector(spec.selector, 'spec.selector', errs);
   if (!selectorMatches(spec.selector, templateLabels(spec))) {
     errs.push(invalid('spec.template.metadata.labels', goTemplateLabels(spec), '`selector` does not match template `labels`'));

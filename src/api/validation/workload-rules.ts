@@ -3,15 +3,20 @@
 import {
   validateDaemonSet, validateDeployment, validateReplicaSet, validateReplicationController, validateStatefulSet, validateWorkloadUpdate,
 } from './apps';
-import type { FieldError } from './field-error';
+import { type FieldError, invalid } from './field-error';
 import { nameIsDNSSubdomain } from './names';
 import { validateNonnegative, validateObjectMetaUpdate } from './object-meta';
 import { validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate } from './pod';
 import type { KindRules } from './registry';
-import { type Obj, obj } from './util';
+import { type Obj, num, obj } from './util';
 
-function replicaStatus(o: Obj, _old: Obj, errs: FieldError[]): void {
+function replicaStatus(o: Obj, old: Obj, errs: FieldError[]): void {
   const st = obj(o.status) ?? {};
+  const oldCount = num(obj(old.status)?.collisionCount);
+  const count = num(st.collisionCount);
+  if (oldCount !== undefined && (count === undefined || count < oldCount)) {
+    errs.push(invalid('status.collisionCount', count ?? 0, 'cannot be decremented'));
+  }
   for (const f of ['replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas', 'fullyLabeledReplicas',
     'currentReplicas', 'observedGeneration', 'currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady',
     'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']) {
