@@ -1,10 +1,12 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
 import { deploymentController } from './deployment/deployment';
+import { garbageCollectorController } from './garbagecollector/garbagecollector';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import type { ControllerFactory } from './runner/types';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
   deployment: deploymentController,
+  garbagecollector: garbageCollectorController,
   replicationcontroller: replicationControllerController,
 };

@@ -77,7 +77,9 @@ export function startController(o: StartControllerOptions): RunningController {
       signal.addEventListener('abort', stop, { once: true });
       if (signal.aborted) stop();
       try {
-        if (!(await ready)) return;
+        const own = controller.start ? controller.start(signal) : Promise.resolve(true);
+        const [shared, mine] = await Promise.all([ready, own]);
+        if (!shared || !mine) return;
         const n = o.workers ?? controller.workers ?? 2;
         await Promise.all(Array.from({ length: n }, () => worker(signal)));
       } finally {

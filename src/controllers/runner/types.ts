@@ -44,6 +44,11 @@ export interface Controller {
   /** Concurrent workers (default 2). */
   readonly workers?: number;
   reconcile(req: Request, signal: AbortSignal): Promise<Result | void>;
+  /**
+   * Optional: starts what the controller runs besides ctx.informers (e.g. its own informer factory);
+   * resolves true once synced (workers start only then), false if signal aborted first.
+   */
+  start?(signal: AbortSignal): Promise<boolean>;
 }
 
 /** Builds a controller: creates its informers through ctx.informers and registers handlers that call ctx.enqueue. */

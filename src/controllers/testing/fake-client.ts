@@ -1,7 +1,7 @@
 // A recording in-memory Client for unit tests of reconcile functions: writes are applied to a map and
 // logged as actions ("create pods ns/name"); failures can be injected per verb and resource.
 import { ApiError, createIndexer, type Client, type Indexer, type KubeObject, type ResourceClient, type ResourceRef } from '../../client';
-import { mergePatch } from '../../client/testing/patch';
+import { jsonPatch, mergePatch } from '../../client/testing/patch';
 
 export interface FakeAction {
   verb: string;
@@ -118,6 +118,7 @@ export class FakeClient {
           record(o?.subresource ? `patch-${o.subresource}` : 'patch', ns, name, body);
           const cur = self.objects.get(k(ns, name));
           if (!cur) throw notFound(ref, name);
+          if (type === 'json') return store(ns, jsonPatch(structuredClone(cur), body) as T);
           if (type !== 'merge' && type !== 'strategic') throw new Error(`fake client: patch type ${type} not supported`);
           return store(ns, mergePatch(structuredClone(cur), body) as T);
         },
