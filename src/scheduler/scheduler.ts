@@ -52,6 +52,8 @@ export class Scheduler {
   /** Bound pods observed with bind latency (for the benchmark). */
   readonly bound: Array<{ key: string; ms: number }> = [];
   onBound?: (key: string, node: string) => void;
+  /** performance.now() when the loop started (caches synced); undefined before. */
+  loopStartedAt: number | undefined;
 
   constructor(private readonly o: SchedulerOptions) {
     const onError = (e: unknown, where: string): void => o.log('warn', `informer: ${where}: ${String(e)}`);
@@ -137,6 +139,7 @@ export class Scheduler {
     const onAbort = (): void => this.queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     let lastYield = performance.now();
+    this.loopStartedAt = lastYield;
     try {
       while (!signal.aborted) {
         if (this.inFlight >= this.o.maxInFlightBinds) await new Promise<void>((r) => this.slotWaiters.push(r));
@@ -160,6 +163,7 @@ export class Scheduler {
     const pod = qp.info;
     const profile = this.profiles.get(pod.pod.spec?.schedulerName ?? 'default-scheduler');
     if (!profile) return this.queue.done(pod.key);
+    const started = performance.now();
     const r = this.algorithm.schedule(profile, pod);
     if (!r.ok) {
       if (r.error !== undefined) {
@@ -201,7 +205,6 @@ export class Scheduler {
       if (st && st.code !== 'Success') return undo(`permit ${pp.name}: ${st.code} ${st.reasons.join(', ')}`);
     }
     this.queue.done(pod.key);
-    const started = performance.now();
     this.inFlight++;
     const p = this.bindPod(profile, pod, node, qp, started).finally(() => {
       this.inFlight--;

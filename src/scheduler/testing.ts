@@ -1,6 +1,6 @@
 // Helpers for the scheduler's integration tests and benchmark: Node and Pod builders, a poller, a
 // stand-in for kubelets that finishes graceful deletions, and the invariant checker.
-import { Resources, type Client } from '../client/index';
+import { Resources, createInformer, type Client } from '../client/index';
 import { createPodInfo } from './pod-info';
 import { resourceAmount } from './quantity';
 import type { Node, Pod, Taint } from './types';
@@ -80,4 +80,19 @@ export function overcommitted(nodes: readonly Node[], pods: readonly Pod[]): str
     if (mine.length > resourceAmount('pods', alloc.pods)) out.push(`${name}: ${mine.length} pods > ${String(alloc.pods)}`);
   }
   return out;
+}
+
+/**
+ * Watch-based stand-in for kubelets (cheap at thousands of pods): a bound pod that gets a
+ * deletionTimestamp is deleted with gracePeriodSeconds=0 at once. Resolves when signal aborts.
+ */
+export async function runWatchingKubelets(client: Client, signal: AbortSignal): Promise<void> {
+  const inf = createInformer<Pod>({ client, resource: Resources.pods, freeze: false, onError: () => undefined });
+  const pods = client.resource<Pod>(Resources.pods);
+  const finish = (p: Pod): void => {
+    if (!p.metadata?.deletionTimestamp || !p.spec?.nodeName) return;
+    pods.delete(p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  };
+  inf.addEventHandler({ onAdd: finish, onUpdate: (_a, b) => finish(b) });
+  await inf.run(signal);
 }

@@ -1,0 +1,140 @@
+// Scheduler throughput through a real in-process API server, in the manner of kube-scheduler's
+// scheduler_perf: nodes and pods are created through the API, then the scheduler (in this process)
+// binds every pending pod; we report pods bound per second and the p99 of the per-pod scheduling
+// attempt latency (cycle start → Binding answered). Borg's techniques are switched off one at a time.
+//
+//   node --import tsx bench/scheduler-bench.ts [--quick] [--only=Name,Name]
+import { startTestServer } from '../test/support/server';
+import { createClient, Resources, type Client, type ClientConfig } from '../src/client/index';
+import { runScheduler, type Scheduler, type Techniques } from '../src/scheduler/index';
+import { makeNode, makePod, overcommitted, runWatchingKubelets } from '../src/scheduler/testing';
+import type { Node, Pod } from '../src/scheduler/types';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const scale = (n: number): number => (quick ? Math.max(1, Math.round(n / 10)) : n);
+
+interface Workload {
+  name: string;
+  nodes: number;
+  pods: number;
+  floor: number;
+  target: number;
+  node: (i: number) => Node;
+  pod: (i: number) => Pod;
+  /** Pods bound directly at creation (spec.nodeName), before the scheduler starts. */
+  initPods?: (nodes: number) => Pod[];
+  techniques?: Partial<Techniques>;
+  priorityClass?: { name: string; value: number };
+}
+
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
+const basicNode = (i: number): Node => makeNode(`node-${i}`, { cpu: '4', memory: '32Gi', pods: 110, labels: { 'topology.kubernetes.io/zone': ZONES[i % 3]! } });
+const basicPod = (i: number): Pod => makePod(`pod-${i}`, { cpu: '100m', memory: '500Mi' });
+
+function workloads(): Workload[] {
+  const basic = { nodes: scale(5000), pods: scale(10_000), node: basicNode, pod: basicPod, floor: 270, target: 500 };
+  const spread = {
+    name: 'TopologySpreading', nodes: scale(5000), pods: scale(10_000), floor: 85, target: 170, node: basicNode,
+    pod: (i: number) => makePod(`spread-${i}`, {
+      cpu: '100m', memory: '500Mi', labels: { app: 'spread' },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }],
+    }),
+  };
+  const anti = {
+    name: 'PodAntiAffinity', nodes: scale(5000), pods: scale(5000), floor: 60, target: 120, node: basicNode,
+    pod: (i: number) => makePod(`anti-${i}`, {
+      cpu: '100m', memory: '500Mi', labels: { color: 'green' },
+      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { color: 'green' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+    }),
+  };
+  const preemptNodes = scale(500);
+  const preempt: Workload = {
+    name: 'Preemption', nodes: preemptNodes, pods: scale(1000), floor: 18, target: 40,
+    node: (i) => makeNode(`node-${i}`, { cpu: '4', memory: '32Gi', pods: 110 }),
+    // Every node full: 4 low-priority pods of 1 cpu each.
+    initPods: (n) => Array.from({ length: n * 4 }, (_, i) => makePod(`low-${i}`, { cpu: '1', memory: '1Gi', nodeName: `node-${i % n}` })),
+    pod: (i) => makePod(`high-${i}`, { cpu: '1', memory: '1Gi', priorityClassName: 'high', priority: 1000 }),
+    priorityClass: { name: 'high', value: 1000 },
+  };
+  const small = { nodes: scale(1000), pods: scale(4000), node: basicNode, pod: basicPod, floor: 270, target: 500 };
+  return [
+    { name: 'SchedulingBasic', ...basic }, spread, anti, preempt,
+    { name: 'SchedulingBasic/no-equivalence-classes', ...basic, techniques: { equivalenceClasses: false } },
+    { name: 'SchedulingBasic/no-score-cache', ...basic, techniques: { scoreCache: false } },
+    { name: 'SchedulingBasic/no-sampling', ...basic, techniques: { sampling: false } },
+    { name: 'SchedulingBasic/none', ...basic, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false } },
+    { name: 'Small1k/all', ...small },
+    { name: 'Small1k/none', ...small, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false } },
+  ];
+}
+
+async function createAll(client: Client, objs: Array<{ ns?: string; obj: Node | Pod; kind: 'node' | 'pod' }>, concurrency = 96): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < objs.length) {
+      const o = objs[next++]!;
+      const rc = client.resource(o.kind === 'node' ? Resources.nodes : Resources.pods);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await rc.create(o.ns, o.obj);
+          break;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+async function runWorkload(w: Workload): Promise<void> {
+  const srv = await startTestServer();
+  const config: ClientConfig = { server: srv.url, ca: Buffer.from(srv.caPem), token: srv.token };
+  const client = createClient(config);
+  const ac = new AbortController();
+  try {
+    const t0 = performance.now();
+    if (w.priorityClass) await client.resource(Resources.priorityclasses).create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: w.priorityClass.name }, value: w.priorityClass.value } as never);
+    await createAll(client, Array.from({ length: w.nodes }, (_, i) => ({ kind: 'node' as const, obj: w.node(i) })));
+    const init = w.initPods?.(w.nodes) ?? [];
+    await createAll(client, init.map((p) => ({ kind: 'pod' as const, ns: 'default', obj: p })));
+    await createAll(client, Array.from({ length: w.pods }, (_, i) => ({ kind: 'pod' as const, ns: 'default', obj: w.pod(i) })));
+    const setupS = (performance.now() - t0) / 1000;
+    let sched: Scheduler | undefined;
+    const kubelets = w.initPods ? runWatchingKubelets(client, ac.signal) : Promise.resolve();
+    const done = runScheduler({ config, signal: ac.signal, leaderElect: false, techniques: w.techniques, onStarted: (s) => (sched = s), log: (l, m) => (l === 'error' ? console.error(m) : undefined) });
+    const deadline = performance.now() + (quick ? 120_000 : 600_000);
+    while (performance.now() < deadline && (!sched || sched.bound.length < w.pods)) await new Promise((r) => setTimeout(r, 20));
+    const s = sched!;
+    const elapsed = (performance.now() - (s.loopStartedAt ?? t0)) / 1000;
+    const bound = s.bound.length;
+    const rate = bound / elapsed;
+    const p99 = pct(s.bound.map((b) => b.ms), 99);
+    const st = s.algorithm.stats;
+    console.log(`sched-bench workload=${w.name} nodes=${w.nodes} pods=${w.pods} bound=${bound} pods_per_s=${rate.toFixed(1)} p99_ms=${p99.toFixed(1)} floor=${w.floor} target=${w.target} ratio_vs_floor=${(rate / w.floor).toFixed(2)} setup_s=${setupS.toFixed(1)} filter_calls=${st.filterCalls} feasibility_hits=${st.feasibilityHits} score_calls=${st.scoreCalls} score_hits=${st.scoreHits}`);
+    ac.abort();
+    await done;
+    await kubelets;
+    if (!quick || w.nodes <= 500) {
+      const [n, p] = await Promise.all([client.resource<Node>(Resources.nodes).list(undefined), client.resource<Pod>(Resources.pods).list(undefined)]);
+      const bad = overcommitted(n.items, p.items);
+      if (bad.length) console.log(`sched-bench workload=${w.name} INVARIANT VIOLATED: ${bad.slice(0, 5).join('; ')}`);
+    }
+  } finally {
+    ac.abort();
+    client.close();
+    await srv.stop();
+  }
+}
+
+for (const w of workloads()) {
+  if (only && !only.some((o) => w.name === o || w.name.startsWith(`${o}/`))) continue;
+  await runWorkload(w);
+}
