@@ -117,6 +117,36 @@ describe('Pod create validation', () => {
       want: ['spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'],
     },
     {
+      name: 'configMap defaultMode out of range',
+      spec: { containers: [c()], volumes: [{ name: 'v', configMap: { name: 'cm', defaultMode: 1000 } }] },
+      want: ['spec.volumes[0].configMap.defaultMode: Invalid value: 1000: must be a number between 0 and 0777 (octal), both inclusive'],
+    },
+    {
+      name: 'hostPath with backsteps',
+      spec: { containers: [c()], volumes: [{ name: 'v', hostPath: { path: '/a/../b' } }] },
+      want: ["spec.volumes[0].hostPath.path: Invalid value: \"/a/../b\": must not contain '..'"],
+    },
+    {
+      name: 'env name with =',
+      spec: { containers: [c({ env: [{ name: 'A=B', value: 'x' }] })] },
+      want: ["spec.containers[0].env[0].name: Invalid value: \"A=B\": a valid environment variable name must consist only of printable ASCII characters other than '='"],
+    },
+    {
+      name: 'hostNetwork pod gets hostPort defaulted and valid',
+      spec: { hostNetwork: true, containers: [c({ ports: [{ containerPort: 8080 }] })] },
+      want: [],
+    },
+    {
+      name: 'duplicate host ports across containers',
+      spec: { containers: [c({ ports: [{ containerPort: 80, hostPort: 8080 }] }), c({ name: 'd', ports: [{ containerPort: 81, hostPort: 8080 }] })] },
+      want: ['spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"'],
+    },
+    {
+      name: 'node affinity without terms',
+      spec: { containers: [c()], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } },
+      want: ['spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term'],
+    },
+    {
       name: 'missing namespace',
       spec: { containers: [c()] },
       meta: { namespace: '' },
