@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CycleState, type Affinity } from '../../types';
+import { world } from '../fixtures';
+import { createInterPodAffinity, ERR_AFFINITY, ERR_ANTI_AFFINITY, ERR_EXISTING_ANTI_AFFINITY } from './inter-pod-affinity';
+
+const host = 'kubernetes.io/hostname';
+const zoneKey = 'topology.kubernetes.io/zone';
+const anti = (app: string, key = host): Affinity => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app } }, topologyKey: key }] } });
+const aff = (app: string, key = host): Affinity => ({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app } }, topologyKey: key }] } });
+
+test('InterPodAffinity filter', () => {
+  const nodes = { n1: { labels: { [zoneKey]: 'a' } }, n2: { labels: { [zoneKey]: 'a' } }, n3: { labels: { [zoneKey]: 'b' } } };
+  const cases: Array<{ name: string; bound: Array<[string, string, object]>; pod: object; want: Record<string, string | undefined> }> = [
+    { name: 'anti-affinity on hostname', bound: [['db0', 'n1', { labels: { app: 'db' } }]], pod: { labels: { app: 'db' }, affinity: anti('db') }, want: { n1: ERR_ANTI_AFFINITY, n2: undefined, n3: undefined } },
+    { name: 'anti-affinity on zone', bound: [['db0', 'n1', { labels: { app: 'db' } }]], pod: { labels: { app: 'db' }, affinity: anti('db', zoneKey) }, want: { n1: ERR_ANTI_AFFINITY, n2: ERR_ANTI_AFFINITY, n3: undefined } },
+    { name: 'existing pod anti-affinity repels us', bound: [['guard', 'n3', { labels: { app: 'guard' }, affinity: anti('web') }]], pod: { labels: { app: 'web' } }, want: { n1: undefined, n2: undefined, n3: ERR_EXISTING_ANTI_AFFINITY } },
+    { name: 'affinity to a zone with the target', bound: [['cache', 'n3', { labels: { app: 'cache' } }]], pod: { affinity: aff('cache', zoneKey) }, want: { n1: ERR_AFFINITY, n2: ERR_AFFINITY, n3: undefined } },
+    { name: 'first pod of a self-affine group may go anywhere', bound: [], pod: { labels: { app: 'x' }, affinity: aff('x') }, want: { n1: undefined, n2: undefined, n3: undefined } },
+    { name: 'affinity to a missing group fails everywhere', bound: [], pod: { affinity: aff('nothing') }, want: { n1: ERR_AFFINITY, n2: ERR_AFFINITY, n3: ERR_AFFINITY } },
+  ];
+  for (const c of cases) {
+    const w = world(nodes, c.bound);
+    const p = createInterPodAffinity({}, w.handle);
+    const pod = w.pod('p', c.pod);
+    const state = new CycleState();
+    p.preFilter(state, pod);
+    const got = Object.fromEntries(Object.keys(nodes).map((n) => [n, p.filter(state, pod, w.node(n))?.reasons[0]]));
+    assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
+  }
+});
+
+test('InterPodAffinity score: preferred affinity attracts, preferred anti-affinity repels', () => {
+  const w = world({ n1: {}, n2: {} }, [['c', 'n1', { labels: { app: 'cache' } }]]);
+  const p = createInterPodAffinity({}, w.handle);
+  const term = { labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: host };
+  const cases = [
+    { name: 'affinity', affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: term }] } }, want: [100, 0] },
+    { name: 'anti-affinity', affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: term }] } }, want: [0, 100] },
+  ];
+  for (const c of cases) {
+    const pod = w.pod('p', { affinity: c.affinity });
+    const state = new CycleState();
+    const nodes = [w.node('n1'), w.node('n2')];
+    p.preScore(state, pod, nodes);
+    const scores = nodes.map((n) => p.score(state, pod, n));
+    p.normalizeScore!(state, pod, scores);
+    assert.deepEqual(scores, c.want, `${c.name}: got ${JSON.stringify(scores)}, want ${JSON.stringify(c.want)}`);
+  }
+});
