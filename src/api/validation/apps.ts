@@ -8,6 +8,8 @@ import { FIELD_IMMUTABLE, validateNonnegative } from './object-meta';
 import { validatePodTemplateSpec } from './pod';
 import { type Obj, arr, deepEqual, isObj, num, obj, objs, str, strMap } from './util';
 
+const CLAIM_VOLUME_RE = /^spec\.template\.spec\.volumes\[(\d+)\]/;
+
 function templateLabels(spec: Obj): Record<string, string> {
   const t = obj(spec.template);
   return strMap(obj(t?.metadata)?.labels);
@@ -166,7 +168,10 @@ export function validateStatefulSet(o: Obj, errs: FieldError[]): void {
     const tErrs: FieldError[] = [];
     validatePodTemplateSpec(withClaims, 'spec.template', tErrs);
     const nOwn = arr(tspec.volumes).length;
-    errs.push(...tErrs.filter((e) => !/^spec\.template\.spec\.volumes\[(\d+)\]/.test(e.field) || Number(/\[(\d+)\]/.exec(e.field)?.[1]) < nOwn));
+    errs.push(...tErrs.filter((e) => {
+      const m = CLAIM_VOLUME_RE.exec(e.field);
+      return !m || Number(m[1]) < nOwn;
+    }));
   } else errs.push(required('spec.template'));
   templateRestartAndDeadline(spec, 'spec.template', 'StatefulSet', errs);
 }

@@ -18,6 +18,7 @@ const ENV_FIELD_PATHS = [
   'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName',
   'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
 ];
+const SUBSCRIPT_RE = /^(metadata\.(?:annotations|labels))\['(.*)'\]$/;
 const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 
 /** Volume name -> whether it is PVC-backed (for volumeDevices). */
@@ -81,7 +82,7 @@ function validateEnv(env: unknown, path: string, errs: FieldError[]): void {
       else if (str(fieldRef.fieldPath).length === 0) errs.push(required(child(fp, 'fieldPath')));
       else {
         const p = str(fieldRef.fieldPath);
-        const sub = /^(metadata\.(?:annotations|labels))\['(.*)'\]$/.exec(p);
+        const sub = SUBSCRIPT_RE.exec(p);
         if (sub) {
           const subscript = sub[1] === 'metadata.annotations' ? (sub[2] ?? '').toLowerCase() : (sub[2] ?? '');
           for (const m of isQualifiedName(subscript)) errs.push(invalid(fp, subscript, m));

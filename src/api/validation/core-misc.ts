@@ -3,7 +3,7 @@
 
 import { type FieldError, GoLiteral, duplicate, forbidden, invalid, notSupported, required, tooLong } from './field-error';
 import { validateLabelSelector } from './label-selector';
-import { isConfigMapKey, isDNS1123Label, isIP, isQualifiedName, isValidLabelValue, isValidPortNum, nameIsDNSSubdomain } from './names';
+import { isCIDR, isConfigMapKey, isDNS1123Label, isIP, isQualifiedName, isValidLabelValue, isValidPortNum, nameIsDNSSubdomain } from './names';
 import { FIELD_IMMUTABLE, IS_NEGATIVE } from './object-meta';
 import { QUANTITY_REGEX_ERROR, cmpQuantity, formatQuantity, isNegative, parseQuantity, type Quantity } from './quantity';
 import { type Obj, arr, deepEqual, index, isObj, key, num, obj, objs, str } from './util';
@@ -138,7 +138,7 @@ export function validateNode(o: Obj, errs: FieldError[]): void {
   });
   arr(spec.podCIDRs).forEach((c, i) => {
     const s = str(c);
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(s) || !isIP(s.slice(0, s.indexOf('/')))) errs.push(invalid(index('spec.podCIDRs', i), s, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    if (!isCIDR(s)) errs.push(invalid(index('spec.podCIDRs', i), s, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
   });
   const status = obj(o.status) ?? {};
   for (const f of ['capacity', 'allocatable']) {

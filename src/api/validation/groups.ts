@@ -4,7 +4,7 @@
 
 import { type FieldError, GoLiteral, forbidden, goQuote, invalid, notSupported, required } from './field-error';
 import { validateLabelSelector } from './label-selector';
-import { isDNS1123Label, isQualifiedName, nameIsDNSSubdomain, nameIsPathSegment } from './names';
+import { isDNS1123Label, isQualifiedName, isValidPercent, nameIsDNSSubdomain, nameIsPathSegment } from './names';
 import { FIELD_IMMUTABLE, validateNonnegative } from './object-meta';
 import { type Obj, arr, deepEqual, index, isObj, num, obj, objs, str } from './util';
 
@@ -85,7 +85,7 @@ export function validateBindingUpdate(o: Obj, old: Obj, errs: FieldError[]): voi
 function intOrPercent(v: unknown, path: string, errs: FieldError[]): void {
   if (typeof v === 'number') validateNonnegative(v, path, errs);
   else if (typeof v === 'string') {
-    if (!/^[0-9]+%$/.test(v)) {
+    if (isValidPercent(v).length > 0) {
       errs.push(invalid(path, new GoLiteral(v), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
     } else if (Number(v.slice(0, -1)) > 100) errs.push(invalid(path, new GoLiteral(v), 'must not be greater than 100%'));
   }

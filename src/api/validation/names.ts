@@ -218,3 +218,15 @@ export function isIPv6(s: string): boolean {
 export function isIP(s: string): boolean {
   return isIPv4(s) || isIPv6(s);
 }
+
+const cidrBitsRe = /^\d{1,3}$/;
+/** CIDR syntax: an IPv4 or IPv6 address, '/', and a prefix length within the family's width. */
+export function isCIDR(s: string): boolean {
+  const i = s.indexOf('/');
+  if (i < 0) return false;
+  const ip = s.slice(0, i);
+  const bitsText = s.slice(i + 1);
+  if (!cidrBitsRe.test(bitsText)) return false;
+  const bits = Number(bitsText);
+  return (isIPv4(ip) && bits <= 32) || (isIPv6(ip) && bits <= 128);
+}

@@ -3,7 +3,8 @@
 import { type FieldError, duplicate, forbidden, invalid, notSupported, required, tooLong } from './field-error';
 import { validateLabelSelector } from './label-selector';
 import {
-  isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isQualifiedName, isValidPortName, isValidPortNum, nameIsDNSSubdomain,
+  isCIDR, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isIPv6, isQualifiedName, isValidPortName, isValidPortNum,
+  nameIsDNSSubdomain,
 } from './names';
 import { type Obj, arr, index, isObj, num, obj, objs, str } from './util';
 
@@ -103,13 +104,6 @@ export function validateIngressClassUpdate(o: Obj, old: Obj, errs: FieldError[])
   if (c !== str(obj(old.spec)?.controller)) errs.push(invalid('spec.controller', c, 'field is immutable'));
 }
 
-function validCIDR(s: string): boolean {
-  const i = s.indexOf('/');
-  if (i < 0) return false;
-  const ip = s.slice(0, i);
-  const bits = Number(s.slice(i + 1));
-  return /^\d{1,3}$/.test(s.slice(i + 1)) && ((isIPv4(ip) && bits <= 32) || (isIPv6(ip) && bits <= 128));
-}
 
 function validatePeers(peers: unknown, path: string, errs: FieldError[]): void {
   objs(peers).forEach((p, i) => {
@@ -129,9 +123,9 @@ function validatePeers(peers: unknown, path: string, errs: FieldError[]): void {
       n++;
       const cidr = str(ipb.cidr);
       if (cidr.length === 0) errs.push(required(`${pp}.ipBlock.cidr`));
-      else if (!validCIDR(cidr)) errs.push(invalid(`${pp}.ipBlock.cidr`, cidr, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+      else if (!isCIDR(cidr)) errs.push(invalid(`${pp}.ipBlock.cidr`, cidr, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
       arr(ipb.except).forEach((e, j) => {
-        if (!validCIDR(str(e))) errs.push(invalid(index(`${pp}.ipBlock.except`, j), str(e), 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+        if (!isCIDR(str(e))) errs.push(invalid(index(`${pp}.ipBlock.except`, j), str(e), 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
       });
     }
     if (n === 0) errs.push(required(pp, 'must specify a peer'));

@@ -7,6 +7,7 @@ import { validatePodSpec, validateTolerations } from './pod-spec';
 import { type Obj, arr, child, deepEqual, index, num, obj, objs, str } from './util';
 
 const MAX_INT32 = 2147483647;
+const INT_RE = /^[+-]?\d+$/;
 const POD_UPDATE_FORBIDDEN =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,' +
   '`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
@@ -22,7 +23,7 @@ function validatePodAnnotations(meta: Obj, spec: Obj, errs: FieldError[]): void 
   if (cost !== undefined) {
     const s = str(cost);
     const n = Number(s);
-    if (!/^[+-]?\d+$/.test(s) || n < -2147483648 || n > MAX_INT32) {
+    if (!INT_RE.test(s) || n < -2147483648 || n > MAX_INT32) {
       errs.push(invalid('metadata.annotations[controller.kubernetes.io/pod-deletion-cost]', s, 'must be a 32bit integer'));
     }
   }

@@ -3,7 +3,7 @@
 
 import { validatePortNumOrName } from './containers';
 import { type FieldError, GoLiteral, duplicate, forbidden, goQuote, invalid, notSupported, required } from './field-error';
-import { isDNS1123Label, isDNS1123Subdomain, isIP, isIPv4, isQualifiedName, isValidPortNum } from './names';
+import { isCIDR, isDNS1123Label, isDNS1123Subdomain, isIP, isQualifiedName, isValidPortNum } from './names';
 import { validateLabels } from './object-meta';
 import { type Obj, arr, index, isObj, num, obj, objs, str } from './util';
 
@@ -24,14 +24,6 @@ function clusterIPs(spec: Obj): string[] {
   return ips;
 }
 
-function validCIDR(s: string): boolean {
-  const slash = s.indexOf('/');
-  if (slash < 0) return false;
-  const ip = s.slice(0, slash);
-  const bits = s.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  return isIP(ip) && Number(bits) <= (isIPv4(ip) ? 32 : 128);
-}
 
 export function validateService(o: Obj, errs: FieldError[]): void {
   const spec = obj(o.spec) ?? {};
@@ -117,7 +109,7 @@ export function validateService(o: Obj, errs: FieldError[]): void {
     if (type !== 'LoadBalancer') errs.push(forbidden('spec.LoadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
     ranges.forEach((r, i) => {
       const v = r.trim();
-      if (!validCIDR(v)) errs.push(invalid(index('spec.LoadBalancerSourceRanges', i), v, CIDR_MSG));
+      if (!isCIDR(v)) errs.push(invalid(index('spec.LoadBalancerSourceRanges', i), v, CIDR_MSG));
     });
   }
   if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer') {

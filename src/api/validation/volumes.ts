@@ -19,6 +19,7 @@ const SOURCES: Array<[string, string]> = [
 ];
 const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
+const SUBSCRIPT_RE = /^metadata\.(annotations|labels)\['.*'\]$/;
 const DOWNWARD_VOLUME_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 
 function validateMode(v: unknown, path: string, errs: FieldError[]): void {
@@ -57,7 +58,7 @@ function validateDownwardFiles(items: unknown, path: string, errs: FieldError[])
       const p = str(fr.fieldPath);
       if (str(fr.apiVersion).length === 0) errs.push(required(child(fp, 'apiVersion')));
       else if (p.length === 0) errs.push(required(child(fp, 'fieldPath')));
-      else if (!/^metadata\.(annotations|labels)\['.*'\]$/.test(p) && !DOWNWARD_VOLUME_PATHS.includes(p)) {
+      else if (!SUBSCRIPT_RE.test(p) && !DOWNWARD_VOLUME_PATHS.includes(p)) {
         errs.push(notSupported(child(fp, 'fieldPath'), p, DOWNWARD_VOLUME_PATHS));
       }
       if (obj(f.resourceFieldRef)) errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
