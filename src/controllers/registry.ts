@@ -1,12 +1,16 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
 import { deploymentController } from './deployment/deployment';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
+import { namespaceController } from './namespace/namespace';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
+import { serviceAccountController } from './serviceaccount/serviceaccount';
 import type { ControllerFactory } from './runner/types';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicaset: replicaSetController,
   deployment: deploymentController,
   garbagecollector: garbageCollectorController,
+  namespace: namespaceController,
+  serviceaccount: serviceAccountController,
   replicationcontroller: replicationControllerController,
 };
