@@ -121,6 +121,13 @@ describe('workload update validation', () => {
     assert.equal(got.length, 1, `got ${JSON.stringify(got)}`);
     assert.match(got[0] ?? '', /^spec: Forbidden: updates to statefulset spec for fields other than 'replicas'/);
   });
+  it('scale subresource runs the full rules', () => {
+    const old = workload('Deployment', 'apps', { selector: sel(), template: template() });
+    const upd = structuredClone(old);
+    (upd.spec as Obj).replicas = -2;
+    const got = validateUpdate('apps', 'Deployment', upd, old, { namespaced: true, subresource: 'scale' }).map(formatFieldError);
+    assert.deepEqual(got, ['spec.replicas: Invalid value: -2: must be greater than or equal to 0']);
+  });
   it('status subresource checks status only', () => {
     const old = workload('Deployment', 'apps', { selector: sel(), template: template() });
     const upd = structuredClone(old);

@@ -55,7 +55,8 @@ export function validateUpdate(
     r.status?.(obj, old, errs);
     return errs;
   }
-  if (ctx.subresource !== undefined && ctx.subresource !== '') return errs;
+  // The scale subresource writes through the main object's strategy upstream, so full rules apply to it.
+  if (ctx.subresource !== undefined && ctx.subresource !== '' && ctx.subresource !== 'scale') return errs;
   r.spec?.(obj, errs, c, old);
   r.update?.(obj, old, errs, c);
   return errs;
