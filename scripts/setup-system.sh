@@ -18,6 +18,7 @@ declare -A need=(
   [docker-registry]=docker-registry
   [busybox]=busybox-static
   [ip]=iproute2
+  [wrk]=wrk
 )
 # files -> package (components that are not commands on PATH)
 declare -A needfile=(

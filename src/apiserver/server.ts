@@ -19,6 +19,7 @@ import type { RequestContext } from './handlers/context';
 import { handleResource, type Endpoint } from './handlers/resource';
 import { handleVirtual } from './handlers/virtual';
 import { shutdownHooks, watchStats } from './handlers/watch';
+import { createConnectHandler, proxyUpgrade, rejectUpgrade, type NodeProxyDeps } from './handlers/node-proxy';
 import { negotiate, sendJson, sendStatus, sendText } from './http/respond';
 import { parseRequestInfo, type ResourceRequest } from './http/request-info';
 import { Metrics } from './metrics';
@@ -67,8 +68,6 @@ export interface ApiServer {
   readonly metrics: Metrics;
   /** Registry of a stored resource by group and plural. */
   registry(group: string, plural: string): Registry | undefined;
-  /** Sets the handler for pods/log, exec, attach, portforward and proxy (the node side). */
-  setConnectHandler(h: RequestContext['subresourceHandler']): void;
   /** Extra non-resource routes (e.g. /apis/metrics.k8s.io). Return true when handled. */
   addRoute(h: (ctx: RequestContext, path: string) => Promise<boolean>): void;
   stop(): Promise<void>;
@@ -152,7 +151,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     { token: o.pki.nodeToken, user: { name: 'system:node-agent', groups: ['system:nodes', 'system:authenticated'] } },
   ] satisfies StaticToken[]);
   const discovery = buildDiscovery(`${o.advertiseAddress}:${o.port}`);
-  let connectHandler: RequestContext['subresourceHandler'];
+  const nodeProxy: NodeProxyDeps = {
+    pods: registries.get('/pods')!,
+    nodes: registries.get('/nodes')!,
+    clientCert: o.pki.issueClientCert({ commonName: 'berth-apiserver-kubelet-client', organizations: ['system:masters'] }),
+  };
+  const connectHandler = createConnectHandler(nodeProxy);
   const extraRoutes: Array<(ctx: RequestContext, path: string) => Promise<boolean>> = [];
   let ready = false;
   let inFlight = 0;
@@ -171,7 +175,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     try {
       const who = authenticator.authenticate(req);
       const path = url.pathname;
-      const isPublic = path === '/version' || path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');
+      const isPublic = path === '/version' || path === '/cacerts' || path === '/healthz' || path === '/livez' || path === '/readyz' || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/');
       if (who === false || (who === undefined && !isPublic)) throw errors.unauthorized();
       if (who) ctx.user = who;
       const ri = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
@@ -236,7 +240,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (info?.virtual) return handleVirtual(ctx, info, ri, { registries: (g, p) => registries.get(`${g}/${p}`), endpoints: (g, v, p) => endpoints.get(`${g}/${v}/${p}`), pki: o.pki });
       throw errors.notFoundPath();
     }
-    if (connectHandler && ri.subresource && ['log', 'exec', 'attach', 'portforward', 'proxy', 'eviction'].includes(ri.subresource)) ctx.subresourceHandler = connectHandler;
+    if (ri.group === '' && ri.resource === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(ri.subresource)) ctx.subresourceHandler = connectHandler;
     await handleResource(ctx, ep, ri);
   }
 
@@ -246,6 +250,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     switch (path) {
       case '/version':
         sendJson(res, 200, KUBE_VERSION);
+        return;
+      case '/cacerts':
+        sendText(res, 200, o.pki.caPem, 'text/plain; charset=utf-8');
         return;
       case '/healthz':
       case '/livez':
@@ -285,6 +292,15 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       sendText(res, 200, 'ok');
       return;
     }
+    const gv = /^\/api\/(v1)\/?$/.exec(path) ?? /^\/apis\/([^/]+\/[^/]+)\/?$/.exec(path);
+    if (gv) {
+      const [g, v] = gv[1]!.includes('/') ? (gv[1]!.split('/') as [string, string]) : ['', gv[1]!];
+      const b = discovery.groupVersion(g, v);
+      if (b) {
+        sendJson(res, 200, b);
+        return;
+      }
+    }
     const m = /^\/apis\/([^/]+)\/?$/.exec(path);
     if (m) {
       const b = discovery.group(m[1]!);
@@ -313,6 +329,28 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0; // watches and streams are long
+  // exec, attach and port-forward arrive as upgrade requests (WebSocket or SPDY/3.1): authenticate, find the
+  // pod's kubelet and pipe the connection to it.
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://x');
+    const fail = (e: unknown) => {
+      const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+      if (!(e instanceof ApiError)) log('error', `upgrade ${req.url}: ${String(e)}`);
+      rejectUpgrade(socket, err);
+    };
+    try {
+      const who = authenticator.authenticate(req);
+      if (!who) throw errors.unauthorized();
+      const ri = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (!ri.isResource || ri.group !== '' || ri.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(ri.subresource)) {
+        throw errors.badRequest(`upgrade requests are only served for pods/exec, pods/attach and pods/portforward, not ${url.pathname}`);
+      }
+      if (debug) log('debug', `${req.method} ${req.url} upgrade ${String(req.headers.upgrade)} user=${who.name}`);
+      proxyUpgrade(nodeProxy, req, socket, head, ri, url.searchParams).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
   });
@@ -343,9 +381,6 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     hub,
     metrics,
     registry: (g, p) => registries.get(`${g}/${p}`),
-    setConnectHandler(h) {
-      connectHandler = h;
-    },
     addRoute(h) {
       extraRoutes.push(h);
     },

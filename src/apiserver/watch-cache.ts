@@ -264,10 +264,23 @@ export class EventHub {
     return undefined;
   }
 
-  /** Loads the state (at an older revision when possible, to seed resumable history) and starts watching. */
+  /**
+   * Loads the state and starts watching. The state is read as of an older revision (up to HISTORY_MIN_EVENTS
+   * back, never below the compacted one) and the events since are replayed, so a client that was watching
+   * before a restart can resume from its resourceVersion instead of relisting.
+   */
   async start(): Promise<void> {
-    const { compacted } = await this.store.revisions();
-    const res = await this.store.range('/registry/', { end: prefixEnd('/registry/') });
+    const { current, compacted } = await this.store.revisions();
+    // A fresh store (etcd starts at revision 1 with no keys) has no history to replay.
+    const from = current <= 1 ? current : Math.max(compacted, current - HISTORY_MIN_EVENTS, 1);
+    let res: { kvs: KeyValue[]; revision: number };
+    try {
+      const r = await this.store.range('/registry/', { end: prefixEnd('/registry/'), revision: from < current ? from : undefined });
+      // The state is as of `from` when it was asked for (etcd's header carries the current revision instead).
+      res = { kvs: r.kvs, revision: from < current ? from : r.revision };
+    } catch {
+      res = await this.store.range('/registry/', { end: prefixEnd('/registry/') });
+    }
     const perCache = new Map<ResourceCache, Entry[]>();
     for (const kv of res.kvs) {
       const c = this.route(kv.key);
@@ -282,15 +295,13 @@ export class EventHub {
       }
     }
     this.revision = res.revision;
-    for (const c of this.caches) c.reset(perCache.get(c) ?? [], Math.max(res.revision, compacted));
+    for (const c of this.caches) c.reset(perCache.get(c) ?? [], res.revision);
     await new Promise<void>((resolve, reject) => {
       let started = false;
-      this.watch = this.store.watch('/registry/', { end: prefixEnd('/registry/'), fromRevision: res.revision + 1 }, {
+      // The whole keyspace, not just /registry/: every revision then has an event, so `revision` can always
+      // catch up with the store's current revision (keys outside /registry/ are only counted, never served).
+      this.watch = this.store.watch('\0', { end: '\u{10FFFF}', fromRevision: res.revision + 1 }, {
         onEvents: (events) => {
-          if (!started) {
-            started = true;
-            resolve();
-          }
           this.apply(events);
         },
         onError: (err) => {
@@ -302,7 +313,6 @@ export class EventHub {
           this.onFailure?.(err);
         },
       });
-      // The watch is established synchronously for the embedded store; give remote stores a moment.
       setImmediate(() => {
         if (!started) {
           started = true;
@@ -310,6 +320,8 @@ export class EventHub {
         }
       });
     });
+    // Serve nothing until the replay of recent history has caught up with the store.
+    if (!(await this.waitFor(current, 30_000))) throw new Error(`the watch cache did not catch up with the store (at ${this.revision}, want ${current})`);
   }
 
   private apply(events: WatchEvent[]): void {

@@ -4,7 +4,8 @@
 //   serving.crt / serving.key  the API server's certificate (1 year, renewed when near expiry or when a
 //                              needed SAN is missing: localhost, 127.0.0.1, ::1, bind address, host name, node IP)
 //   admin.token                the admin's bearer token (0600), in the admin kubeconfig
-//   node.token                 the join token that `berth agent` presents (0600)
+//   node.token                 the join token that `berth agent` presents (0600):
+//                              K10<sha256 of ca.crt>::node:<secret>, so the agent can verify the CA it fetches
 import { X509Certificate, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -93,12 +94,34 @@ export function ensurePki(dir: string, extraHosts: string[] = []): Pki {
     servingCertPem,
     servingKeyPem,
     adminToken: readOrCreateToken(join(dir, 'admin.token')),
-    nodeToken: readOrCreateToken(join(dir, 'node.token')),
+    nodeToken: joinToken(join(dir, 'node.token'), caPem),
     issueClientCert(subject, validDays = 365) {
       const k = newKeyPair();
       return { certPem: issueCertificate({ subject, publicKey: k.publicKey, issuer, usages: ['client'], validDays }), keyPem: k.privatePem };
     },
   };
+}
+
+/** sha256 of the CA PEM, hex: what a join token pins. */
+export function caHash(caPem: string): string {
+  return createHash('sha256').update(caPem).digest('hex');
+}
+
+function joinToken(path: string, caPem: string): string {
+  const prefix = `K10${caHash(caPem)}::node:`;
+  if (existsSync(path)) {
+    const t = readFileSync(path, 'utf8').trim();
+    if (t.startsWith(prefix) && t.length > prefix.length + 16) return t;
+  }
+  const t = `${prefix}${randomBytes(24).toString('hex')}`;
+  writeSecret(path, `${t}\n`);
+  return t;
+}
+
+/** Splits a join token into the CA hash it pins and the whole bearer token; undefined when malformed. */
+export function parseJoinToken(token: string): { caHash: string } | undefined {
+  const m = /^K10([0-9a-f]{64})::node:[0-9a-f]{16,}$/.exec(token.trim());
+  return m ? { caHash: m[1]! } : undefined;
 }
 
 /** Constant-time token comparison. */

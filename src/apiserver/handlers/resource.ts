@@ -225,13 +225,19 @@ async function readPatch(ctx: RequestContext): Promise<{ fmt: BodyFormat; body: 
   if (fmt === 'json-patch' ? !Array.isArray(body) : !isObj(body)) {
     throw errors.badRequest(fmt === 'json-patch' ? 'json patch must be an array of operations' : 'the patch must be a JSON object');
   }
+  if (Array.isArray(body) && body.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw errors.tooLarge(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${body.length}`);
+  }
   return { fmt, body };
 }
 
 function patchError(e: unknown): unknown {
-  if (e instanceof PatchError) return new ApiError(e.code, e.reason, e.message);
+  if (e instanceof PatchError) return new ApiError(e.code, e.reason, e.message, e.details);
   return e;
 }
+
+/** Upstream's limit on the operations of one JSON patch. */
+const MAX_JSON_PATCH_OPERATIONS = 10_000;
 
 /** Applies a patch of any type to the current object (in the request's version). */
 function applyPatchBody(fmt: BodyFormat, cur: Obj, body: unknown, ep: Endpoint): Obj {
@@ -273,6 +279,7 @@ async function handlePatch(ctx: RequestContext, ep: Endpoint, ri: ResourceReques
           schema: schemaFor(ep.info.group, ep.info.version, ep.info.kind),
           apiVersion: av,
           now: rfc3339(ctx.now()),
+          subresource,
         });
         if (cur) meta(out).resourceVersion = meta(cur).resourceVersion;
         return inward(ep, out);
