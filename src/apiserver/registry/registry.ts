@@ -438,7 +438,8 @@ export class Registry {
         nm.generation = s.specChanged?.(next, old) ? g + 1 : g;
       } else if (om.generation !== undefined) nm.generation = om.generation;
       else delete nm.generation;
-      await s.prepareForUpdate?.(next, old, this.d.admission);
+      // Subresource writes (scale, binding, finalize) change exactly what they address.
+      if (o.subresource === undefined) await s.prepareForUpdate?.(next, old, this.d.admission);
     }
     validateForUpdate(info, next, old, o.subresource);
     if (o.managedFieldsDone) return next;
