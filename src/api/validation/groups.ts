@@ -264,8 +264,8 @@ export function validateAccessReview(o: Obj, errs: FieldError[], kind: string): 
   const na = isObj(spec.nonResourceAttributes);
   if (!ra && !na) errs.push(invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
   if (ra && na) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
-  if (kind === 'SubjectAccessReview' && str(spec.user).length === 0 && arr(spec.groups).length === 0 && str(spec.uid).length === 0) {
-    errs.push(invalid('spec.user', str(spec.user), '`spec.user`, `spec.groups` and `spec.uid` can not all be empty'));
+  if (kind === 'SubjectAccessReview' && str(spec.user).length === 0 && arr(spec.groups).length === 0) {
+    errs.push(invalid('spec.user', str(spec.user), 'at least one of user or group must be specified'));
   }
 }
 export function validateTokenReview(o: Obj, errs: FieldError[]): void {
