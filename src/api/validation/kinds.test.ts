@@ -113,6 +113,13 @@ const cases: Case[] = [
     want: [': Too long: must have at most 1048576 bytes'],
   },
   {
+    name: 'managedFields operation',
+    group: '',
+    kind: 'ConfigMap',
+    obj: { metadata: { name: 'cm', namespace: 'default', managedFields: [{ manager: 'kubectl', operation: 'Patch', fieldsType: 'FieldsV1' }] } },
+    want: ['metadata.managedFields[0].operation: Invalid value: "Patch": must be `Apply` or `Update`'],
+  },
+  {
     name: 'tls secret without keys',
     group: '',
     kind: 'Secret',

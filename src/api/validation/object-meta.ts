@@ -82,6 +82,29 @@ function validateFinalizers(fins: unknown, path: string, errs: FieldError[]): vo
   });
 }
 
+/** ValidateManagedFields: operation Apply/Update, FieldsV1, printable manager of at most 128 bytes. */
+function validateManagedFields(mf: unknown, path: string, errs: FieldError[]): void {
+  objs(mf).forEach((e, i) => {
+    const p = index(path, i);
+    const op = str(e.operation);
+    if (op !== 'Apply' && op !== 'Update') errs.push(invalid(child(p, 'operation'), op, 'must be `Apply` or `Update`'));
+    const ft = str(e.fieldsType);
+    if (ft.length > 0 && ft !== 'FieldsV1') errs.push(invalid(child(p, 'fieldsType'), ft, 'must be `FieldsV1`'));
+    const manager = str(e.manager);
+    if (Buffer.byteLength(manager) > 128) errs.push(tooLong(child(p, 'manager'), manager, 128));
+    let pos = 0;
+    for (const ch of manager) {
+      const c = ch.codePointAt(0) ?? 0;
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+        const hex = c.toString(16).toUpperCase().padStart(4, '0');
+        errs.push(invalid(child(p, 'manager'), manager, `invalid character U+${hex} (at position ${pos})`));
+      }
+      pos += Buffer.byteLength(ch);
+    }
+    if (Buffer.byteLength(str(e.subresource)) > 256) errs.push(tooLong(child(p, 'subresource'), str(e.subresource), 256));
+  });
+}
+
 function validateMetaCommon(meta: Obj, namespaced: boolean, errs: FieldError[]): void {
   const ns = str(meta.namespace);
   if (namespaced) {
@@ -95,6 +118,7 @@ function validateMetaCommon(meta: Obj, namespaced: boolean, errs: FieldError[]):
   validateAnnotations(meta.annotations, 'metadata.annotations', errs);
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
   validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
+  validateManagedFields(meta.managedFields, 'metadata.managedFields', errs);
 }
 
 /** ValidateObjectMeta on create. The API server has already generated `name` from `generateName`. */
@@ -135,6 +159,7 @@ export function validateObjectMetaUpdate(o: Obj, old: Obj, errs: FieldError[]): 
   validateAnnotations(meta.annotations, 'metadata.annotations', errs);
   validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences', errs);
   validateFinalizers(meta.finalizers, 'metadata.finalizers', errs);
+  validateManagedFields(meta.managedFields, 'metadata.managedFields', errs);
 }
 
 /**
