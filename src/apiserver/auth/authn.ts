@@ -26,7 +26,7 @@ export function createAuthenticator(tokens: StaticToken[]): Authenticator {
   return {
     authenticate(req) {
       const h = req.headers.authorization;
-      if (h !== undefined) {
+      if (h !== undefined && h.trim() !== '') {
         const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
         if (!m) return false;
         const presented = m[1]!;
