@@ -1,5 +1,7 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
 import { deploymentController } from './deployment/deployment';
+import { endpointsController } from './endpoints/endpoints';
+import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
 import { namespaceController } from './namespace/namespace';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
@@ -13,4 +15,6 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   namespace: namespaceController,
   serviceaccount: serviceAccountController,
   replicationcontroller: replicationControllerController,
+  endpoints: endpointsController,
+  endpointslice: endpointSliceController,
 };
