@@ -11,6 +11,8 @@ import { lockDir, type DirLock } from '../util/dir-lock';
 import { adminKubeconfig, writeSecretFile } from './kubeconfig';
 import { flagHelp, parseFlags, type FlagSpec } from './flags';
 import { createLogger } from './log';
+import { startControlPlane } from './control-plane';
+import { loadSchedulerConfig } from '../scheduler/config';
 
 export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
@@ -34,6 +36,9 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-name', type: 'string', help: "the name of this machine's node (default: the host name)" },
   { name: 'runtime', type: 'string', help: "container runtime of the embedded agent: 'process' or 'oci'", default: 'process' },
   { name: 'disable-agent', type: 'boolean', help: 'run the control plane only, no node agent on this machine' },
+  { name: 'disable-scheduler', type: 'boolean', help: 'do not run the scheduler' },
+  { name: 'disable-controllers', type: 'boolean', help: 'do not run the controller manager' },
+  { name: 'scheduler-config', type: 'string', help: 'a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1)' },
   { name: 'service-cidr', type: 'string', help: 'range of Service cluster IPs', default: '10.43.0.0/16' },
   { name: 'log-level', type: 'string', help: "'error', 'warn', 'info' or 'debug' (debug logs every request)", default: 'info' },
 ];
@@ -74,6 +79,13 @@ export async function runServer(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port ${String(flags.port)}`);
   const bindAddress = String(flags['bind-address']);
   const nodeIp = String(flags['node-ip'] ?? primaryAddress());
+  if (flags['scheduler-config']) {
+    try {
+      loadSchedulerConfig(resolve(String(flags['scheduler-config'])));
+    } catch (e) {
+      throw new CliError(`invalid --scheduler-config: ${(e as Error).message}`);
+    }
+  }
   let datastore;
   try {
     datastore = parseDatastore(String(flags.datastore), dataDir);
@@ -123,6 +135,22 @@ export async function runServer(args: string[]): Promise<number> {
     }
     const a = api;
     cleanups.push(() => a.stop());
+    if (!flags['disable-scheduler'] || !flags['disable-controllers']) {
+      const cp = startControlPlane(
+        {
+          server: api.url,
+          caPem: pki.caPem,
+          token: pki.adminToken,
+          logLevel: level,
+          leaderElect: datastore.datastore === 'etcd',
+          schedulerConfig: flags['scheduler-config'] ? resolve(String(flags['scheduler-config'])) : undefined,
+          disableScheduler: Boolean(flags['disable-scheduler']),
+          disableControllers: Boolean(flags['disable-controllers']),
+        },
+        log,
+      );
+      cleanups.push(() => cp.stop());
+    }
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
     writeSecretFile(kubeconfigPath, adminKubeconfig({ server: api.url, caPem: pki.caPem, token: pki.adminToken }));
     process.stdout.write(`berth server ready: API at ${api.url}, kubeconfig written to ${kubeconfigPath} (node join token in ${join(dataDir, 'tls', 'node.token')})\n`);

@@ -1,0 +1,43 @@
+// The scheduler and the controller manager, run in a worker thread of `berth server` so their CPU never
+// stalls the API server's event loop. They reach the API server over its normal HTTPS API, like any client.
+import { setMaxListeners } from 'node:events';
+import { parentPort, workerData } from 'node:worker_threads';
+import { runControllers } from '../controllers';
+import { runScheduler } from '../scheduler';
+import type { ClientConfig } from '../client';
+
+export interface ControlPlaneWorkerData {
+  server: string;
+  caPem: string;
+  token: string;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  leaderElect: boolean;
+  schedulerConfig?: string;
+  disableScheduler?: boolean;
+  disableControllers?: boolean;
+}
+
+type Level = ControlPlaneWorkerData['logLevel'];
+const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+const d = workerData as ControlPlaneWorkerData;
+const ac = new AbortController();
+// Every informer, watch and queue listens on this one signal.
+setMaxListeners(0, ac.signal);
+const log = (level: Level, msg: string) => {
+  if (ORDER[level] <= ORDER[d.logLevel]) parentPort?.postMessage({ type: 'log', level, msg });
+};
+parentPort?.on('message', (m: { type: string }) => {
+  if (m.type === 'stop') ac.abort();
+});
+
+const config: ClientConfig = { server: d.server, ca: Buffer.from(d.caPem), token: d.token, userAgent: 'berth-control-plane' };
+const runs: Array<Promise<void>> = [];
+if (!d.disableScheduler) runs.push(runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig }));
+if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect }));
+Promise.all(runs).then(
+  () => parentPort?.postMessage({ type: 'stopped' }),
+  (e: unknown) => {
+    parentPort?.postMessage({ type: 'fatal', msg: e instanceof Error ? e.message : String(e) });
+  },
+);
