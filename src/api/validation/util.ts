@@ -42,9 +42,17 @@ export function key(path: string, k: string): string {
   return `${path}[${k}]`;
 }
 
-/** Structural equality of JSON values (Go's apiequality.Semantic.DeepEqual for our purposes). */
+function isNilish(v: unknown): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Structural equality of JSON values, like upstream's apiequality.Semantic.DeepEqual: an absent field, null
+ * and an empty list are equal (Go's nil and empty slices compare equal there).
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (isNilish(a) && isNilish(b)) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
@@ -54,10 +62,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ao = a as Obj;
   const bo = b as Obj;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  for (const k in ao) if (!deepEqual(ao[k], bo[k])) return false;
+  for (const k in bo) if (!(k in ao) && !isNilish(bo[k])) return false;
   return true;
 }
 
