@@ -3,7 +3,7 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createStore, parseDatastore } from '../store';
+import { createStore, parseDatastore, startAutoCompaction } from '../store';
 import type { Store } from '../store/types';
 import { ensurePki } from '../apiserver/auth/pki';
 import { createApiServer, type ApiServer, type LogLevel } from '../apiserver/server';
@@ -115,6 +115,9 @@ export async function runServer(args: string[]): Promise<number> {
     const pki = ensurePki(join(dataDir, 'tls'), [bindAddress, nodeIp]);
     const s: Store = await createStore(datastore);
     cleanups.push(() => s.close());
+    // Keep ≥ 150 s and ≥ 10,000 revisions of history (the watch cache resumes within that), compact the rest.
+    const compaction = startAutoCompaction(s, { onError: (e) => log('warn', `compaction: ${e.message}`) });
+    cleanups.push(() => compaction.stop());
     try {
       api = await createApiServer({
         store: s,
