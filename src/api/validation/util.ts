@@ -43,12 +43,17 @@ export function key(path: string, k: string): string {
 }
 
 function isNilish(v: unknown): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== 'object') return false;
+  for (const _k in v) return false;
+  return true;
 }
 
 /**
- * Structural equality of JSON values, like upstream's apiequality.Semantic.DeepEqual: an absent field, null
- * and an empty list are equal (Go's nil and empty slices compare equal there).
+ * Structural equality of JSON values, like upstream's apiequality.Semantic.DeepEqual: an absent field, null,
+ * an empty list and an empty object are equal (Go's nil and empty slices/maps, and zero structs, compare equal
+ * there; a nil vs empty struct pointer also counts as equal here, erring on the side of "no change").
  */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
