@@ -176,6 +176,30 @@ describe('applyDefaults per kind', () => {
       want: [{ 'kubernetes.io/metadata.name': 'dev' }, { phase: 'Active' }],
     },
     { name: 'secret type', group: '', kind: 'Secret', obj: {}, check: (o) => o.type, want: 'Opaque' },
+    {
+      name: 'secret stringData merged into data',
+      group: '',
+      kind: 'Secret',
+      obj: { stringData: { user: 'admin' }, data: { a: 'Yg==' } },
+      check: (o) => [o.data, o.stringData],
+      want: [{ a: 'Yg==', user: 'YWRtaW4=' }, undefined],
+    },
+    {
+      name: 'hostNetwork pod gets hostPort, template does not',
+      group: 'apps',
+      kind: 'Deployment',
+      obj: { spec: { template: { spec: { hostNetwork: true, containers: [{ name: 'a', image: 'x:1', ports: [{ containerPort: 80 }] }] } } } },
+      check: (o) => (((((o.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0]!.ports as Obj[])[0]!.hostPort,
+      want: undefined,
+    },
+    {
+      name: 'hostNetwork pod gets hostPort',
+      group: '',
+      kind: 'Pod',
+      obj: { spec: { hostNetwork: true, containers: [{ name: 'a', image: 'x:1', ports: [{ containerPort: 80 }] }] } },
+      check: (o) => ((((o.spec as Obj).containers as Obj[])[0]!.ports as Obj[])[0]!).hostPort,
+      want: 80,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

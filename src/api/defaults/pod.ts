@@ -115,10 +115,6 @@ function defaultHostNetworkPorts(containers: unknown): void {
 export function defaultPodSpec(spec: Obj): void {
   setDefaultStr(spec, 'dnsPolicy', 'ClusterFirst');
   setDefaultStr(spec, 'restartPolicy', 'Always');
-  if (spec.hostNetwork === true) {
-    defaultHostNetworkPorts(spec.containers);
-    defaultHostNetworkPorts(spec.initContainers);
-  }
   setDefault(spec, 'securityContext', {});
   setDefault(spec, 'terminationGracePeriodSeconds', 30);
   setDefaultStr(spec, 'schedulerName', 'default-scheduler');
@@ -166,6 +162,12 @@ export function defaultPod(pod: Obj): void {
   eachObj(spec.containers, defaultRequestsFromLimits);
   eachObj(spec.initContainers, defaultRequestsFromLimits);
   setDefault(spec, 'enableServiceLinks', true);
+  // Since v1.28 only Pods (not pod templates) get hostPort = containerPort under hostNetwork
+  // (DefaultHostNetworkHostPortsInPodTemplates is off).
+  if (spec.hostNetwork === true) {
+    defaultHostNetworkPorts(spec.containers);
+    defaultHostNetworkPorts(spec.initContainers);
+  }
   defaultPodSpec(spec);
   // ServiceAccount admission (mirror pods keep no service account).
   const meta = isObj(pod.metadata) ? pod.metadata : {};
