@@ -2,7 +2,8 @@
 // reads and the store (compare-and-swap on modRevision) for writes. Per-resource behaviour comes from a
 // Strategy; defaulting, validation and managedFields from hooks.ts.
 //
-//   create:  name/uid/timestamps → defaults → strategy.prepareForCreate → validate → managedFields → store.create
+//   create:  name/uid/timestamps → defaults → strategy.prepareForCreate → validate → managedFields →
+//            strategy.beforeWrite (claims, e.g. cluster IPs) → store.create (claims released if it fails)
 //   update:  read current → preconditions → resets (status / spec) → generation → validate → store.update(CAS)
 //            (unconditional updates retry on a lost race; updates with a resourceVersion answer 409)
 //   delete:  finalizers or a grace period → set deletionTimestamp (update); otherwise store.delete(CAS)
@@ -262,8 +263,12 @@ export class Registry {
     const key = this.key(ns, name);
     let lease = 0;
     if (this.d.strategy.ttlSeconds && this.d.leaseFor) lease = await this.d.leaseFor(this.d.strategy.ttlSeconds);
+    await this.d.strategy.beforeWrite?.(withFields, undefined);
     try {
-      const kv = await this.d.store.create(key, encodeForStore(withFields), { lease });
+      const kv = await this.d.store.create(key, encodeForStore(withFields), { lease }).catch(async (e: unknown) => {
+        await this.d.strategy.afterWriteFailed?.(withFields, undefined);
+        throw e;
+      });
       meta(withFields).resourceVersion = String(kv.modRevision);
       await this.d.hub.waitFor(kv.modRevision);
       return this.d.cache.items.get(key)?.rv === kv.modRevision ? this.d.cache.items.get(key)! : { key, namespace: ns, name, rv: kv.modRevision, obj: withFields, json: () => Buffer.from(JSON.stringify(withFields)) };
@@ -367,7 +372,12 @@ export class Registry {
           um.resourceVersion = String(r.revision);
           return { entry: { ...cur, rv: r.revision, obj: updated, json: () => Buffer.from(JSON.stringify(updated)) }, created: false };
         }
-        const kv = await this.d.store.update(cur.key, encodeForStore(updated), cur.rv);
+        await this.d.strategy.beforeWrite?.(updated, old);
+        const kv = await this.d.store.update(cur.key, encodeForStore(updated), cur.rv).catch(async (e: unknown) => {
+          await this.d.strategy.afterWriteFailed?.(updated, old);
+          throw e;
+        });
+        await this.d.strategy.afterWrite?.(updated, old);
         um.resourceVersion = String(kv.modRevision);
         await this.d.hub.waitFor(kv.modRevision);
         const e = this.d.cache.items.get(cur.key);

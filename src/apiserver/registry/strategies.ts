@@ -184,23 +184,23 @@ function serviceStrategy(s: Strategy, allocator: Allocator): Strategy {
     }
     if (spec.type === 'LoadBalancer' && !isObj(obj.status)) obj.status = { loadBalancer: {} };
   };
-  const releaseStale = async (now: Obj, old: Obj) => {
-    const a = allocsOf(now);
-    const b = allocsOf(old);
-    if (b.ip && b.ip !== a.ip) await allocator.release('ip', b.ip);
-    for (const p of b.ports) if (!a.ports.includes(p)) await allocator.release('port', p);
+  const release = async (from: Obj, keep: Obj | undefined) => {
+    const a = allocsOf(from);
+    const b = keep ? allocsOf(keep) : { ip: undefined, ports: [] as number[] };
+    if (a.ip && a.ip !== b.ip) await allocator.release('ip', a.ip);
+    for (const p of a.ports) if (!b.ports.includes(p)) await allocator.release('port', p);
   };
   return {
     ...s,
-    prepareForCreate: async (obj) => {
+    prepareForCreate: (obj) => {
       obj.status = { loadBalancer: {} };
-      await assign(obj, undefined);
     },
-    prepareForUpdate: async (obj, old) => {
+    prepareForUpdate: (obj, old) => {
       const spec = isObj(obj.spec) ? obj.spec : {};
       const oldSpec = isObj(old.spec) ? old.spec : {};
       // clusterIP is immutable once set (except when the type changes to or from ExternalName).
       if ((spec.clusterIP === undefined || spec.clusterIP === '') && oldSpec.clusterIP && spec.type !== 'ExternalName') spec.clusterIP = oldSpec.clusterIP;
+      if ((spec.clusterIPs === undefined || (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 0)) && oldSpec.clusterIPs && spec.type !== 'ExternalName') spec.clusterIPs = oldSpec.clusterIPs;
       if (spec.clusterIP !== oldSpec.clusterIP && oldSpec.clusterIP && spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
         throw invalidService(String(meta(obj).name), 'spec.clusterIPs[0]', spec.clusterIP, 'may not change once set');
       }
@@ -212,9 +212,10 @@ function serviceStrategy(s: Strategy, allocator: Allocator): Strategy {
           if (prev?.nodePort !== undefined) p.nodePort = prev.nodePort;
         }
       }
-      await assign(obj, old);
-      await releaseStale(obj, old);
     },
+    beforeWrite: (obj, old) => assign(obj, old),
+    afterWriteFailed: (obj, old) => release(obj, old),
+    afterWrite: (obj, old) => release(old, obj),
     afterDelete: async (obj) => {
       const a = allocsOf(obj);
       if (a.ip) await allocator.release('ip', a.ip);

@@ -29,6 +29,12 @@ export interface Strategy {
   gracePeriod?(obj: Obj, requested: number | undefined): number;
   /** Keys expire after this many seconds (events). */
   ttlSeconds?: number;
+  /** Claims resources (cluster IPs, node ports) once the object is valid, right before it is written. */
+  beforeWrite?(obj: Obj, old: Obj | undefined): Promise<void>;
+  /** The write failed after beforeWrite: release what it claimed that `old` does not hold. */
+  afterWriteFailed?(obj: Obj, old: Obj | undefined): Promise<void>;
+  /** The write succeeded: release what `old` held that `obj` no longer does. */
+  afterWrite?(obj: Obj, old: Obj): Promise<void>;
   /** Released resources (cluster IPs, node ports) after the object is gone. */
   afterDelete?(obj: Obj): Promise<void>;
   /** True while something other than metadata.finalizers holds the deletion (namespaces' spec.finalizers). */
