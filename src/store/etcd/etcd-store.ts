@@ -53,6 +53,8 @@ export class EtcdStore implements Store {
     const client = new Etcd3({
       hosts,
       dialTimeout: opts.connectTimeoutMs ?? 4000,
+      // gRPC's default 4 MiB receive limit breaks LISTs of a few thousand objects (as kube-apiserver, lift it).
+      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 15_000 }),
     });
     const timeout = opts.connectTimeoutMs ?? 4000;

@@ -72,6 +72,8 @@ export function openDatabase(path: string): DB {
     if (mode !== 'wal') throw new Error(`cannot switch to WAL journal mode (got ${String(mode)})`);
     db.pragma('synchronous = FULL');
     db.pragma('journal_size_limit = 33554432');
+    // 32 MiB page cache (default 2 MiB): a LIST of 10,000 objects touches ~3,000 pages.
+    db.pragma('cache_size = -32768');
     const appId = db.pragma('application_id', { simple: true }) as number;
     const tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n;
     if (appId !== APPLICATION_ID && tables > 0) {

@@ -16,8 +16,8 @@ import type {
 } from '../types';
 import { Compactor } from './compactor';
 import { openDatabase } from './open';
-import { prepareStatements, readEvents, toKeyValue } from './statements';
-import type { LogRow, Statements } from './statements';
+import { prepareStatements, rawToKeyValue, readEvents, toKeyValue } from './statements';
+import type { LogRow, RawLogRow, Statements } from './statements';
 import { WatchHub } from './watch-hub';
 
 export interface SqliteStoreOptions {
@@ -189,30 +189,28 @@ export class SqliteStore implements Store {
     if (at > 0 && at < this.compactedRev) throw new CompactedError(at, this.compactedRev);
     const historic = at > 0 && at < current;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    let rows: LogRow[];
+    let kvs: KeyValue[];
     let count: number;
     if (opts.end === undefined) {
       const r = (historic ? this.st.getKeyAt.get(key, at) : this.st.getKey.get(key)) as LogRow | undefined;
-      rows = r ? [r] : [];
-      count = rows.length;
+      kvs = r ? [toKeyValue(r)] : [];
+      count = kvs.length;
     } else if (historic) {
-      rows = this.st.rangeAt.all(key, opts.end, at) as LogRow[];
+      let rows = this.st.rangeAt.all(key, opts.end, at) as RawLogRow[];
       count = rows.length;
       if (limit && rows.length > limit) rows = rows.slice(0, limit);
+      kvs = opts.countOnly ? [] : rows.map(rawToKeyValue);
     } else if (opts.countOnly) {
-      rows = [];
+      kvs = [];
       count = (this.st.countLatest.get(key, opts.end) as { n: number }).n;
     } else {
       const stmt = opts.keysOnly ? this.st.rangeLatestKeys : this.st.rangeLatest;
-      rows = stmt.all(key, opts.end, limit || -1) as LogRow[];
-      count = limit && rows.length === limit ? (this.st.countLatest.get(key, opts.end) as { n: number }).n : rows.length;
+      kvs = (stmt.all(key, opts.end, limit || -1) as RawLogRow[]).map(rawToKeyValue);
+      count = limit && kvs.length === limit ? (this.st.countLatest.get(key, opts.end) as { n: number }).n : kvs.length;
     }
-    const kvs = opts.countOnly ? [] : rows.map((r) => {
-      const kv = toKeyValue(r);
-      if (opts.keysOnly) kv.value = EMPTY;
-      return kv;
-    });
-    return { kvs, count, more: rows.length < count && !opts.countOnly, revision: current };
+    if (opts.countOnly) kvs = [];
+    if (opts.keysOnly) for (const kv of kvs) kv.value = EMPTY;
+    return { kvs, count, more: kvs.length < count && !opts.countOnly, revision: current };
   }
 
   private enqueueWrite(key: string, value: Buffer, op: Op): Promise<KeyValue> {
