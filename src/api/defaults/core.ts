@@ -1,6 +1,7 @@
 // Defaults of the other core/v1 kinds (Service, Namespace, Secret, PV/PVC, Endpoints, Node, LimitRange).
 
 import { defaultPersistentVolumeClaim } from './workloads';
+import { canonicalizeRequirements, canonicalizeResourceList } from './quantities';
 import { type Obj, eachObj, ensureObj, isObj, setDefault, setDefaultStr } from './util';
 
 /**
@@ -23,9 +24,16 @@ export function defaultService(o: Obj): void {
     if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   });
   const type = spec.type;
-  if ((type === 'NodePort' || type === 'LoadBalancer') && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  const external = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+  if (external && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP') setDefault(spec, 'internalTrafficPolicy', 'Cluster');
-  if (type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+  if (type === 'LoadBalancer') {
+    setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+    const lb = isObj(o.status) && isObj(o.status.loadBalancer) ? o.status.loadBalancer : undefined;
+    if (lb) eachObj(lb.ingress, (ing) => {
+      if (typeof ing.ip === 'string' && ing.ip !== '' && (ing.ipMode === undefined || ing.ipMode === null)) ing.ipMode = 'VIP';
+    });
+  }
   if (type !== 'ExternalName') {
     const headless = spec.clusterIP === 'None';
     const hasSelector = isObj(spec.selector) && Object.keys(spec.selector).length > 0;
@@ -57,6 +65,7 @@ export function defaultSecret(o: Obj): void {
 
 export function defaultPersistentVolume(o: Obj): void {
   const spec = ensureObj(o, 'spec');
+  canonicalizeResourceList(spec.capacity);
   setDefaultStr(spec, 'persistentVolumeReclaimPolicy', 'Retain');
   setDefault(spec, 'volumeMode', 'Filesystem');
   if (isObj(spec.hostPath)) setDefault(spec.hostPath, 'type', '');
@@ -72,6 +81,10 @@ export function defaultEndpoints(o: Obj): void {
 
 export function defaultNode(o: Obj): void {
   const status = o.status;
+  if (isObj(status)) {
+    canonicalizeResourceList(status.capacity);
+    canonicalizeResourceList(status.allocatable);
+  }
   if (isObj(status) && isObj(status.capacity) && (status.allocatable === undefined || status.allocatable === null)) {
     status.allocatable = { ...status.capacity };
   }
@@ -82,6 +95,7 @@ export function defaultLimitRange(o: Obj): void {
   const spec = o.spec;
   if (!isObj(spec)) return;
   eachObj(spec.limits, (item) => {
+    for (const f of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) canonicalizeResourceList(item[f]);
     if (item.type !== 'Container') return;
     const max = isObj(item.max) ? item.max : {};
     const def = ensureObj(item, 'default');
@@ -94,3 +108,13 @@ export function defaultLimitRange(o: Obj): void {
     if (Object.keys(defReq).length === 0) delete item.defaultRequest;
   });
 }
+
+export function defaultResourceQuota(o: Obj): void {
+  if (isObj(o.spec)) canonicalizeResourceList(o.spec.hard);
+  if (isObj(o.status)) {
+    canonicalizeResourceList(o.status.hard);
+    canonicalizeResourceList(o.status.used);
+  }
+}
+
+export { canonicalizeRequirements };

@@ -177,6 +177,14 @@ describe('applyDefaults per kind', () => {
     },
     { name: 'secret type', group: '', kind: 'Secret', obj: {}, check: (o) => o.type, want: 'Opaque' },
     {
+      name: 'resource quantities served in canonical form, rounded up to milli',
+      group: '',
+      kind: 'Pod',
+      obj: { spec: { containers: [{ name: 'a', image: 'x:1', resources: { limits: { cpu: '1000m', memory: '1024Mi' }, requests: { cpu: 0.5, memory: 'bogus', 'ephemeral-storage': '0.0001' } } }] } },
+      check: (o) => ((o.spec as Obj).containers as Obj[])[0]!.resources,
+      want: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: 'bogus', 'ephemeral-storage': '1m' } },
+    },
+    {
       name: 'secret stringData merged into data',
       group: '',
       kind: 'Secret',

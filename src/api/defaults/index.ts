@@ -2,7 +2,9 @@
 // decode step does (SetDefaults_* of k8s.io/kubernetes/pkg/apis/<group>/<version>/defaults.go) plus the
 // defaulting admission plugins that always run (ServiceAccount, DefaultTolerationSeconds, Priority).
 
-import { defaultEndpoints, defaultLimitRange, defaultNamespace, defaultNode, defaultPersistentVolume, defaultSecret, defaultService } from './core';
+import {
+  defaultEndpoints, defaultLimitRange, defaultNamespace, defaultNode, defaultPersistentVolume, defaultResourceQuota, defaultSecret, defaultService,
+} from './core';
 import {
   defaultCSIDriver, defaultEndpointSlice, defaultHPA, defaultNetworkPolicy, defaultPriorityClass, defaultRBACBinding, defaultStorageClass,
 } from './others';
@@ -27,6 +29,7 @@ const DEFAULTERS: ReadonlyMap<string, Defaulter> = new Map<string, Defaulter>([
   ['/Endpoints', defaultEndpoints],
   ['/Node', defaultNode],
   ['/LimitRange', defaultLimitRange],
+  ['/ResourceQuota', defaultResourceQuota],
   ['apps/Deployment', defaultDeployment],
   ['apps/ReplicaSet', defaultReplicaSet],
   ['apps/StatefulSet', defaultStatefulSet],

@@ -2,6 +2,7 @@
 // plus the always-on defaulting admission plugins (ServiceAccount, DefaultTolerationSeconds, Priority).
 
 import { cmpQuantity, parseQuantity } from '../validation/quantity';
+import { canonicalizePodSpecQuantities } from './quantities';
 import { type Obj, eachObj, ensureObj, isObj, setDefault, setDefaultNum, setDefaultStr } from './util';
 
 const DEFAULT_MODE = 420; // 0644
@@ -119,6 +120,7 @@ export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, 'terminationGracePeriodSeconds', 30);
   setDefaultStr(spec, 'schedulerName', 'default-scheduler');
   eachObj(spec.volumes, defaultVolume);
+  canonicalizePodSpecQuantities(spec);
   eachObj(spec.containers, defaultContainer);
   eachObj(spec.initContainers, defaultContainer);
   eachObj(spec.ephemeralContainers, defaultContainer);

@@ -2,6 +2,7 @@
 // PodTemplate, batch/v1 (Job, CronJob).
 
 import { defaultPodTemplate } from './pod';
+import { canonicalizeRequirements, canonicalizeResourceList } from './quantities';
 import { type Obj, eachObj, ensureObj, isObj, setDefault, setDefaultStr } from './util';
 
 export function defaultDeployment(o: Obj): void {
@@ -29,7 +30,9 @@ export function defaultReplicaSet(o: Obj): void {
 export function defaultPersistentVolumeClaim(pvc: Obj): void {
   const spec = ensureObj(pvc, 'spec');
   setDefault(spec, 'volumeMode', 'Filesystem');
+  canonicalizeRequirements(spec.resources);
   const status = ensureObj(pvc, 'status');
+  canonicalizeResourceList(status.capacity);
   setDefaultStr(status, 'phase', 'Pending');
 }
 
