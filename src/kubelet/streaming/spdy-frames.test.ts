@@ -89,7 +89,7 @@ test('the parser bounds frame size', () => {
 test('header blocks: lowercase names, NUL-joined values, round trip through two compression contexts', async () => {
   const sender = new HeaderCodec();
   const receiver = new HeaderCodec();
-  const blocks = [
+  const blocks: Array<Record<string, string | string[]>> = [
     { streamtype: 'data', port: '8080', requestid: '0' },
     { streamtype: 'error', port: '8080', requestid: '0' },
     { 'X-Multi': ['a', 'b'] },
