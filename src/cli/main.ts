@@ -1,6 +1,6 @@
 // The berth command: one executable for every role (DESIGN.md §2).
 import { FlagError } from './flags';
-import { CliError, runKubeconfig, runServer } from './server';
+import { CliError } from './errors';
 
 const HELP = `berth — a Kubernetes-compatible container orchestrator
 
@@ -30,10 +30,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`berth ${KUBE_VERSION.gitVersion} (Kubernetes API v${KUBE_VERSION.major}.${KUBE_VERSION.minor})\n`);
       return 0;
     }
+    // Commands load their modules on demand, so `berth --help` stays instant.
     case 'server':
-      return runServer(rest);
+      return (await import('./server')).runServer(rest);
     case 'kubeconfig':
-      return runKubeconfig(rest);
+      return (await import('./server')).runKubeconfig(rest);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"; run 'berth --help'\n`);
       return 2;

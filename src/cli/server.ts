@@ -11,6 +11,7 @@ import { lockDir, type DirLock } from '../util/dir-lock';
 import { adminKubeconfig, writeSecretFile } from './kubeconfig';
 import { flagHelp, parseFlags, type FlagSpec } from './flags';
 import { createLogger } from './log';
+import { CliError } from './errors';
 import { startControlPlane } from './control-plane';
 import { loadSchedulerConfig } from '../scheduler/config';
 
@@ -52,9 +53,7 @@ Flags:
 ${flagHelp(SERVER_FLAGS)}
 `;
 
-export class CliError extends Error {
-  override name = 'CliError';
-}
+export { CliError };
 
 export async function runServer(args: string[]): Promise<number> {
   const { flags, rest, help } = parseFlags(args, SERVER_FLAGS);
