@@ -1,0 +1,148 @@
+// `berth agent --server URL --token T [...]`: joins a cluster as the joining contract says — fetch the CA
+// from /cacerts (the one unauthenticated, unverified request), check its sha256 against the token's
+// `K10<hash>::…` prefix, then run the kubelet with the CA and the whole token as bearer token.
+import { createHash } from 'node:crypto';
+import { request } from 'node:https';
+import { homedir, hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { runKubelet } from './kubelet';
+import type { Taint } from './types';
+
+const HELP = `Usage: berth agent --server https://HOST:PORT --token TOKEN [flags]
+
+Flags:
+  --server URL                 the API server (required)
+  --token T                    the join token from <server data dir>/tls/node.token (required)
+  --data-dir DIR               agent state (default \${XDG_DATA_HOME:-~/.local/share}/berth-agent)
+  --node-ip IP                 address to register and serve on (default: the host's primary address)
+  --node-name NAME             default: the host name
+  --node-labels k=v,...        extra node labels
+  --register-with-taints k=v:Effect,...
+  --kubelet-port N             kubelet HTTPS port (default 10250)
+  --runtime process|fake       container runtime (default process)
+  --pod-manifest-path DIR      static pod manifests
+  --cluster-dns IP             nameserver for ClusterFirst pods
+  --cluster-domain D           default cluster.local
+`;
+
+export class AgentError extends Error {
+  override name = 'AgentError';
+}
+
+export function parseAgentArgs(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '-h') {
+      out.help = 'true';
+      continue;
+    }
+    if (!a.startsWith('--')) throw new AgentError(`unexpected argument: ${a}`);
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new AgentError(`flag needs an argument: --${name}`);
+    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain'];
+    if (!known.includes(name)) throw new AgentError(`unknown flag: --${name}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+export function parseLabels(s: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (s ?? '').split(',').filter(Boolean)) {
+    const i = part.indexOf('=');
+    if (i <= 0) throw new AgentError(`invalid node label ${JSON.stringify(part)}: want key=value`);
+    out[part.slice(0, i)] = part.slice(i + 1);
+  }
+  return out;
+}
+
+export function parseTaints(s: string | undefined): Taint[] {
+  return (s ?? '').split(',').filter(Boolean).map((part) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(part);
+    if (!m) throw new AgentError(`invalid taint ${JSON.stringify(part)}: want key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
+    return { key: m[1]!, ...(m[2] ? { value: m[2] } : {}), effect: m[3] as Taint['effect'] };
+  });
+}
+
+/** The hash in a `K10<sha256 hex>::node:<secret>` token. */
+export function tokenCaHash(token: string): string {
+  const m = /^K10([0-9a-f]{64})::/.exec(token);
+  if (!m) throw new AgentError('the token is not a join token of the form K10<sha256 of the CA>::node:<secret>');
+  return m[1]!;
+}
+
+export function fetchCaCerts(server: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/cacerts', server), { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new AgentError(`GET ${server}/cacerts: HTTP ${res.statusCode}`));
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => reject(new AgentError(`GET ${server}/cacerts: ${e.message}`)));
+    req.end();
+  });
+}
+
+function primaryIP(): string {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+export async function runAgentCommand(args: string[]): Promise<number> {
+  let f: Record<string, string>;
+  try {
+    f = parseAgentArgs(args);
+  } catch (e) {
+    process.stderr.write(`berth agent: ${(e as Error).message}\n${HELP}`);
+    return 2;
+  }
+  if (f.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!f.server || !f.token) {
+    process.stderr.write(`berth agent: --server and --token are required\n${HELP}`);
+    return 2;
+  }
+  try {
+    const want = tokenCaHash(f.token);
+    const caPem = await fetchCaCerts(f.server);
+    const got = createHash('sha256').update(caPem).digest('hex');
+    if (got !== want) {
+      throw new AgentError(`the CA served by ${f.server}/cacerts (sha256 ${got}) does not match the join token (${want}); refusing to join`);
+    }
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const runtime = f.runtime ?? 'process';
+    if (runtime !== 'process' && runtime !== 'fake') throw new AgentError(`--runtime ${runtime}: want process or fake`);
+    const dataDir = f['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'berth-agent');
+    await runKubelet({
+      config: { server: f.server, ca: Buffer.from(caPem), token: f.token },
+      nodeName: f['node-name'] ?? hostname().toLowerCase(),
+      nodeIP: f['node-ip'] ?? primaryIP(),
+      runtime,
+      dataDir,
+      clusterCaPem: caPem,
+      kubeletPort: f['kubelet-port'] !== undefined ? Number(f['kubelet-port']) : 10250,
+      podManifestPath: f['pod-manifest-path'],
+      nodeLabels: parseLabels(f['node-labels']),
+      registerWithTaints: parseTaints(f['register-with-taints']),
+      clusterDNS: f['cluster-dns'],
+      clusterDomain: f['cluster-domain'],
+      signal: ac.signal,
+    });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`berth agent: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
