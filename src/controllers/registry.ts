@@ -4,6 +4,7 @@ import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
 import { namespaceController } from './namespace/namespace';
+import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
 import type { ControllerFactory } from './runner/types';
@@ -17,4 +18,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   replicationcontroller: replicationControllerController,
   endpoints: endpointsController,
   endpointslice: endpointSliceController,
+  nodelifecycle: nodeLifecycleController,
 };
