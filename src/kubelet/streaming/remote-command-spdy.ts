@@ -3,7 +3,7 @@
 // stream the query announced exists, then run the command; the error stream carries the outcome.
 import type { Duplex } from 'node:stream';
 import type { ExecSession } from '../runtime';
-import { ResizeDecoder, type TerminalSize } from './resize';
+import { ResizeDecoder, ResizeRelay } from './resize';
 import { runRemoteCommand, supportsResize, type ClientStreams } from './remote-command';
 import { SpdySession, type SpdyStream } from './spdy-session';
 import type { RemoteCommandOptions, StreamingLog } from './types';
@@ -53,11 +53,11 @@ export async function serveRemoteCommandSpdy(
   }
   for (const t of ['stdout', 'stderr', 'error'] as const) got.get(t)?.resume();
 
-  const resizeListeners: Array<(s: TerminalSize) => void> = [];
+  const relay = new ResizeRelay();
   const resizeStream = got.get('resize');
   if (resizeStream) {
     const dec = new ResizeDecoder();
-    resizeStream.on('data', (c: Buffer) => { for (const s of dec.push(c)) for (const l of resizeListeners) l(s); });
+    resizeStream.on('data', (c: Buffer) => { for (const s of dec.push(c)) relay.push(s); });
   }
   const errorStream = got.get('error') as SpdyStream;
   const client: ClientStreams = {
@@ -65,7 +65,7 @@ export async function serveRemoteCommandSpdy(
     stdin: got.get('stdin'),
     stdout: got.get('stdout'),
     stderr: got.get('stderr'),
-    onResize: resizeStream ? (cb) => resizeListeners.push(cb) : undefined,
+    onResize: resizeStream ? relay.subscribe : undefined,
     writeError: (payload) => new Promise((resolve, reject) => errorStream.write(payload, (err) => (err ? reject(err) : resolve()))),
     finish: () => {
       for (const t of ['stdin', 'resize'] as const) got.get(t)?.end();

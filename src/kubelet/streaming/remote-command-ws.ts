@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ExecSession } from '../runtime';
-import { ResizeDecoder, type TerminalSize } from './resize';
+import { ResizeDecoder, ResizeRelay } from './resize';
 import { runRemoteCommand, supportsResize, type ClientStreams } from './remote-command';
 import type { RemoteCommandOptions, StreamingLog } from './types';
 import {
@@ -19,7 +19,7 @@ export async function serveRemoteCommandWebSocket(
   log?: StreamingLog,
 ): Promise<void> {
   const stdin = opts.stdin ? new PassThrough() : undefined;
-  const resizeListeners: Array<(s: TerminalSize) => void> = [];
+  const relay = new ResizeRelay();
   const resize = new ResizeDecoder();
   const gone = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   void gone.then(() => stdin?.end());
@@ -34,7 +34,7 @@ export async function serveRemoteCommandWebSocket(
         if (stdin && !stdin.writableEnded && payload.length > 0) stdin.write(payload);
         return;
       case CHANNEL_RESIZE:
-        if (supportsResize(protocol)) for (const s of resize.push(payload)) for (const l of resizeListeners) l(s);
+        if (supportsResize(protocol)) for (const s of resize.push(payload)) relay.push(s);
         return;
       case CHANNEL_CLOSE:
         if (payload[0] === CHANNEL_STDIN) stdin?.end();
@@ -50,7 +50,7 @@ export async function serveRemoteCommandWebSocket(
     stdin,
     stdout: opts.stdout ? channelWriter(ws, CHANNEL_STDOUT) : undefined,
     stderr: opts.stderr && !opts.tty ? channelWriter(ws, CHANNEL_STDERR) : undefined,
-    onResize: opts.tty ? (cb) => resizeListeners.push(cb) : undefined,
+    onResize: opts.tty ? relay.subscribe : undefined,
     writeError: (payload) => sendChannel(ws, CHANNEL_ERROR, payload),
     finish: () => closeNormally(ws),
     gone,

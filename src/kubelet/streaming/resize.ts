@@ -34,3 +34,19 @@ export class ResizeDecoder {
     }
   }
 }
+
+/** Delivers sizes to one subscriber, keeping those that arrive before it subscribes (the session starts late). */
+export class ResizeRelay {
+  private queued: TerminalSize[] = [];
+  private cb: ((s: TerminalSize) => void) | undefined;
+
+  push(size: TerminalSize): void {
+    if (this.cb) this.cb(size);
+    else if (this.queued.push(size) > 16) this.queued.shift();
+  }
+
+  subscribe = (cb: (s: TerminalSize) => void): void => {
+    this.cb = cb;
+    for (const s of this.queued.splice(0)) cb(s);
+  };
+}
