@@ -5,6 +5,7 @@ import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
 import { namespaceController } from './namespace/namespace';
 import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
+import { podGCController } from './podgc/podgc';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
 import type { ControllerFactory } from './runner/types';
@@ -19,4 +20,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpoints: endpointsController,
   endpointslice: endpointSliceController,
   nodelifecycle: nodeLifecycleController,
+  podgc: podGCController,
 };
