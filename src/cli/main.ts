@@ -9,6 +9,10 @@ Usage: berth <command> [flags]
 Commands:
   server       run the API server, store, scheduler, controllers and (unless --disable-agent) a node agent
   kubeconfig   print the admin kubeconfig of the local server
+  scheduler    run the scheduler alone against a cluster (--kubeconfig)
+  controller-manager
+               run the controllers alone against a cluster (--kubeconfig)
+  explain      explain pod NAME: per node, why the scheduler rejects or how it scores the pod
   version      print berth's version and the Kubernetes API version it serves
   help         show this help
 
@@ -35,6 +39,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./server')).runServer(rest);
     case 'kubeconfig':
       return (await import('./server')).runKubeconfig(rest);
+    case 'scheduler':
+      return (await import('./components')).runSchedulerCommand(rest);
+    case 'controller-manager':
+      return (await import('./components')).runControllerManagerCommand(rest);
+    case 'explain':
+      return (await import('./components')).runExplainCommand(rest);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"; run 'berth --help'\n`);
       return 2;

@@ -1,7 +1,8 @@
 // `berth server`: the control plane (API server on the store) plus, unless --disable-agent, this machine's
 // node agent. Prints one line with `ready` and the kubeconfig path once /readyz answers.
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
-import { homedir, networkInterfaces } from 'node:os';
+import { networkInterfaces } from 'node:os';
+import { defaultDataDir } from './paths';
 import { join, resolve } from 'node:path';
 import { createStore, parseDatastore, startAutoCompaction } from '../store';
 import type { Store } from '../store/types';
@@ -15,10 +16,7 @@ import { CliError } from './errors';
 import { startControlPlane } from './control-plane';
 import { loadSchedulerConfig } from '../scheduler/config';
 
-export function defaultDataDir(): string {
-  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(base, 'berth');
-}
+export { defaultDataDir };
 
 /** The host's primary IPv4 address (first non-internal interface), or 127.0.0.1. */
 export function primaryAddress(): string {

@@ -1,0 +1,101 @@
+// `berth scheduler`, `berth controller-manager` and `berth explain pod`: the control-plane components on
+// their own, talking to any berth (or Kubernetes) API server through a kubeconfig.
+import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
+import { loadKubeconfig, createClient } from '../client';
+import type { LogLevel } from '../apiserver/server';
+import { CliError } from './errors';
+import { flagHelp, parseFlags, type FlagSpec } from './flags';
+import { createLogger } from './log';
+import { defaultDataDir } from './paths';
+
+const COMMON: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'kubeconfig of the cluster (default: the local server\'s admin kubeconfig)', default: '' },
+  { name: 'log-level', type: 'string', help: "'error', 'warn', 'info' or 'debug'", default: 'info' },
+];
+
+function kubeconfigPath(flag: unknown): string {
+  return resolve(String(flag || process.env.KUBECONFIG || `${defaultDataDir()}/kubeconfig.yaml`));
+}
+
+function load(path: string) {
+  try {
+    return loadKubeconfig(path);
+  } catch (e) {
+    throw new CliError(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
+  }
+}
+
+function untilSignal(run: (signal: AbortSignal) => Promise<void>, log: (l: LogLevel, m: string) => void): Promise<number> {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  const stop = (sig: string) => {
+    log('info', `${sig} received, shutting down`);
+    ac.abort();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return run(ac.signal).then(
+    () => 0,
+    (e: unknown) => {
+      throw new CliError((e as Error).message);
+    },
+  );
+}
+
+export async function runSchedulerCommand(args: string[]): Promise<number> {
+  const specs: FlagSpec[] = [...COMMON, { name: 'config', type: 'string', help: 'a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1)' }, { name: 'leader-elect', type: 'boolean', help: 'stand for the kube-system/kube-scheduler Lease', default: true }];
+  const { flags, help } = parseFlags(args, specs);
+  if (help) {
+    process.stdout.write(`Usage: berth scheduler [flags]\n\nRuns the scheduler against a cluster's API.\n\nFlags:\n${flagHelp(specs)}\n`);
+    return 0;
+  }
+  const { runScheduler, loadSchedulerConfig } = await import('../scheduler');
+  let schedulerConfig: ReturnType<typeof loadSchedulerConfig> | undefined;
+  if (flags.config) {
+    try {
+      schedulerConfig = loadSchedulerConfig(resolve(String(flags.config)));
+    } catch (e) {
+      throw new CliError(`invalid --config: ${(e as Error).message}`);
+    }
+  }
+  const log = createLogger('scheduler', String(flags['log-level']) as LogLevel);
+  const config = load(kubeconfigPath(flags.kubeconfig));
+  return untilSignal((signal) => runScheduler({ config, signal, log, schedulerConfig, leaderElect: Boolean(flags['leader-elect']) }), log);
+}
+
+export async function runControllerManagerCommand(args: string[]): Promise<number> {
+  const specs: FlagSpec[] = [...COMMON, { name: 'controllers', type: 'list', help: 'controllers to run, comma-separated (default: all)' }, { name: 'leader-elect', type: 'boolean', help: 'stand for the kube-system/kube-controller-manager Lease', default: true }];
+  const { flags, help } = parseFlags(args, specs);
+  if (help) {
+    process.stdout.write(`Usage: berth controller-manager [flags]\n\nRuns the controllers against a cluster's API.\n\nFlags:\n${flagHelp(specs)}\n`);
+    return 0;
+  }
+  const { runControllers } = await import('../controllers');
+  const log = createLogger('controller-manager', String(flags['log-level']) as LogLevel);
+  const config = load(kubeconfigPath(flags.kubeconfig));
+  const controllers = flags.controllers as string[] | undefined;
+  return untilSignal((signal) => runControllers({ config, signal, log, controllers, leaderElect: Boolean(flags['leader-elect']) }), log);
+}
+
+export async function runExplainCommand(args: string[]): Promise<number> {
+  const specs: FlagSpec[] = [...COMMON, { name: 'namespace', type: 'string', help: 'namespace of the pod', default: '' }];
+  const { flags, rest, help } = parseFlags(args, specs);
+  if (help || rest.length !== 2 || (rest[0] !== 'pod' && rest[0] !== 'pods' && rest[0] !== 'po')) {
+    if (!help) throw new CliError("usage: berth explain pod NAME [--namespace NS]");
+    process.stdout.write(`Usage: berth explain pod NAME [flags]\n\nShows, per node, which scheduler plugin rejects the pod and why, or how each node scores.\n\nFlags:\n${flagHelp(specs)}\n`);
+    return 0;
+  }
+  const { explainPod } = await import('../scheduler');
+  const config = load(kubeconfigPath(flags.kubeconfig));
+  const client = createClient(config);
+  const ns = String(flags.namespace || config.namespace || 'default');
+  try {
+    process.stdout.write(await explainPod(client, ns, rest[1]!));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  } finally {
+    client.close();
+  }
+  return 0;
+}
