@@ -70,8 +70,10 @@ test('a bound pod reaches Running with its status; logs through the HTTPS server
   assert.equal(healthz.body, 'ok');
   const list = JSON.parse((await h.kubeletGet('/pods')).body) as { items: Pod[] };
   assert.ok(list.items.some((x) => x.metadata.name === 'web'), '/pods lists web');
-  const exec = await h.kubeletGet('/exec/default/web/main?command=ls');
-  assert.equal(exec.code, 501, 'exec not implemented yet');
+  const plain = await h.kubeletGet('/exec/default/web/main?command=ls');
+  assert.equal(plain.code, 400, `exec without an upgrade: got ${plain.code}`);
+  const out = await h.kubeletExec('default', 'web', 'main', ['/bin/sh', '-c', 'echo exec-$((40+2))']);
+  assert.equal(out, 'exec-42\n', `exec stdout: got ${JSON.stringify(out)}`);
 });
 
 test('a crashing container goes into CrashLoopBackOff with growing delays', async () => {

@@ -2,7 +2,7 @@
 // client certificates signed by the cluster CA only (everything else 401), and
 //   GET /healthz, GET /pods, GET /stats/summary,
 //   GET /containerLogs/{ns}/{pod}/{container}?follow&previous&tailLines&timestamps&sinceSeconds&sinceTime&limitBytes
-//   GET|POST /exec|/attach/{ns}/{pod}/{container}, /portForward/{ns}/{pod} (upgrades; 501 until the streaming handlers land)
+//   GET|POST /exec|/attach/{ns}/{pod}/{container}, /portForward/{ns}/{pod} (WebSocket/SPDY upgrades → ./streaming)
 // Errors are Kubernetes Status objects.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -10,7 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { handleAttachUpgrade, handleExecUpgrade, handlePortForwardUpgrade } from './streaming';
 import { followLogs, readLogs, type ContainerRuntime, type ReadLogsOptions } from './runtime';
 import { summary } from './stats';
 import type { ContainerStatus, LogFn, Pod } from './types';
@@ -157,9 +159,41 @@ async function containerLogs(o: KubeletServerOptions, req: IncomingMessage, res:
   }
 }
 
-function upgradeNotImplemented(socket: Duplex, what: string): void {
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${what} is not implemented by this kubelet yet`, reason: 'NotImplemented', code: 501 });
-  socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+function rejectRaw(socket: Duplex, code: number, message: string): void {
+  const reason = REASONS[code] ?? 'InternalError';
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Routes an exec/attach/portForward upgrade to the streaming handlers. */
+function handleUpgrade(o: KubeletServerOptions, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const parts = new URL(req.url ?? '/', 'https://kubelet').pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const [root, ns, podName, container] = parts;
+  const pod = ns && podName ? o.pods().find((p) => p.metadata.namespace === ns && p.metadata.name === podName) : undefined;
+  if (root !== 'exec' && root !== 'attach' && root !== 'portForward') return rejectRaw(socket, 404, 'the server could not find the requested resource');
+  if (!pod) return rejectRaw(socket, 404, `pod "${podName ?? ''}" does not exist`);
+  const opts = { log: o.log, podName: `${ns}/${podName}` };
+  if (root === 'portForward') {
+    const host = pod.status?.podIP || '127.0.0.1';
+    void handlePortForwardUpgrade(req, socket, head, {
+      dial: (port) => new Promise((resolve, reject) => {
+        const s = connect({ host, port });
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      }),
+    }, opts);
+    return;
+  }
+  const name = container || pod.spec.containers[0]?.name || '';
+  const cs = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === name);
+  if (!cs) return rejectRaw(socket, 400, `container ${name} is not valid for pod ${podName}`);
+  if (!cs.state.running || !cs.containerID) return rejectRaw(socket, 400, `container ${name} is not running`);
+  const id = cs.containerID.replace(/^[a-z]+:\/\//, '');
+  if (root === 'exec') {
+    void handleExecUpgrade(req, socket, head, { exec: (r) => o.runtime.exec(id, r.command, { tty: r.tty, stdin: r.stdin }) }, opts);
+  } else {
+    void handleAttachUpgrade(req, socket, head, { attach: (r) => o.runtime.attach(id, { tty: r.tty, stdin: r.stdin }) }, opts);
+  }
 }
 
 export async function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
@@ -194,7 +228,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
         case 'exec':
         case 'attach':
         case 'portForward':
-          throw new HttpError(501, `${root} needs a connection upgrade (WebSocket or SPDY) and is not implemented by this kubelet yet`);
+          throw new HttpError(400, `${root} needs a connection upgrade (WebSocket or SPDY/3.1)`);
         default:
           throw new HttpError(404, `the server could not find the requested resource`);
       }
@@ -204,13 +238,12 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
       status(res, code, REASONS[code] ?? 'InternalError', (e as Error).message);
     }
   }
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!(req.socket as TLSSocket).authorized) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    const root = new URL(req.url ?? '/', 'https://kubelet').pathname.split('/')[1] ?? '';
-    upgradeNotImplemented(socket, root);
+    handleUpgrade(o, req, socket, head);
   });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {

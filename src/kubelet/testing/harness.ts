@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { createClient, Resources, type Client } from '../../client';
 import { ensurePki } from '../../apiserver/auth/pki';
 import { startTestServer, type TestServer } from '../../../test/support/server';
@@ -23,6 +24,8 @@ export interface Harness {
   waitPod(name: string, cond: (p: Pod) => boolean, what: string, limitMs?: number): Promise<Pod>;
   /** GET on the kubelet's HTTPS server with a client certificate signed by the cluster CA (or none). */
   kubeletGet(path: string, withCert?: boolean): Promise<{ code: number; body: string }>;
+  /** Runs a command through the kubelet's /exec over WebSocket (v5.channel.k8s.io); returns stdout. */
+  kubeletExec(ns: string, pod: string, container: string, command: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,20 @@ export async function startHarness(extra: Partial<KubeletOptions> = {}): Promise
         });
         req.on('error', reject);
         req.end();
+      });
+    },
+    kubeletExec(ns, pod, container, command) {
+      const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+      const ws = new WebSocket(`wss://127.0.0.1:${h.kubelet.port}/exec/${ns}/${pod}/${container}?${q}&stdout=1&stderr=1`, ['v5.channel.k8s.io'], {
+        cert: clientCert.certPem, key: clientCert.keyPem, rejectUnauthorized: false,
+      });
+      return new Promise((resolve, reject) => {
+        let out = '';
+        ws.on('message', (data: Buffer) => {
+          if (data[0] === 1) out += data.subarray(1).toString('utf8');
+        });
+        ws.on('close', () => resolve(out));
+        ws.on('error', reject);
       });
     },
     async close() {
