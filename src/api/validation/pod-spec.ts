@@ -212,6 +212,8 @@ export function validatePodSpec(spec: Obj, path: string, opts: PodSpecOptions, e
     }
   });
 
+  validateEphemeralContainers(spec, names, vols, child(path, 'ephemeralContainers'), errs);
+
   const sc = obj(spec.securityContext);
   if (spec.hostNetwork === true) {
     containers.forEach((c, i) => {
@@ -285,6 +287,33 @@ export function validatePodSpec(spec: Obj, path: string, opts: PodSpecOptions, e
     if (n === '') errs.push(required(child(child(path, 'os'), 'name')));
     else if (n !== 'linux' && n !== 'windows') errs.push(notSupported(child(child(path, 'os'), 'name'), n, ['linux', 'windows']));
   }
+}
+
+const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resizePolicy', 'restartPolicy'];
+
+/** validateEphemeralContainers: common container rules, unique names, a real target, no pod-service fields. */
+function validateEphemeralContainers(spec: Obj, names: Set<string>, vols: Map<string, Obj>, path: string, errs: FieldError[]): void {
+  const others = new Set(names);
+  const all = new Set(names);
+  objs(spec.ephemeralContainers).forEach((c, i) => {
+    const ip = index(path, i);
+    validateContainerCommon(c, vols, ip, errs);
+    const name = str(c.name);
+    if (all.has(name)) errs.push(duplicate(child(ip, 'name'), name));
+    else all.add(name);
+    const target = str(c.targetContainerName);
+    if (target !== '' && !others.has(target)) errs.push({ type: 'FieldValueNotFound', field: child(ip, 'targetContainerName'), value: target, detail: '' });
+    for (const f of EPHEMERAL_FORBIDDEN) {
+      const v = c[f];
+      const set = v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(f === 'resources' && obj(v) && Object.keys(obj(v) ?? {}).length === 0);
+      if (set) errs.push(forbidden(child(ip, f), 'cannot be set for an Ephemeral Container'));
+    }
+    objs(c.volumeMounts).forEach((m, j) => {
+      const mp = index(child(ip, 'volumeMounts'), j);
+      if (str(m.subPath) !== '') errs.push(forbidden(child(mp, 'subPath'), 'cannot be set for an Ephemeral Container'));
+      if (str(m.subPathExpr) !== '') errs.push(forbidden(child(mp, 'subPathExpr'), 'cannot be set for an Ephemeral Container'));
+    });
+  });
 }
 
 function validatePodSecurityContext(sc: Obj, path: string, errs: FieldError[]): void {

@@ -217,3 +217,34 @@ describe('Pod update validation', () => {
     });
   }
 });
+
+describe('Pod ephemeralcontainers subresource', () => {
+  const base = (): Obj => pod({ containers: [c()] }, { uid: 'u1', resourceVersion: '1' });
+  const run = (mut: (spec: Obj) => void, from?: (spec: Obj) => void): string[] => {
+    const old = base();
+    if (from) from(old.spec as Obj);
+    applyDefaults('', 'v1', 'Pod', old);
+    const p = structuredClone(old);
+    mut(p.spec as Obj);
+    applyDefaults('', 'v1', 'Pod', p);
+    return validateUpdate('', 'Pod', p, old, { namespaced: true, subresource: 'ephemeralcontainers' }).map(formatFieldError);
+  };
+  it('adding a debug container is allowed', () => {
+    const got = run((s) => (s.ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'c' }]));
+    assert.deepEqual(got, []);
+  });
+  it('ports and a missing target are refused', () => {
+    const got = run((s) => (s.ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'nope', ports: [{ containerPort: 80 }] }]));
+    assert.deepEqual(got, [
+      'spec.ephemeralContainers[0].targetContainerName: Not found: "nope"',
+      'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container',
+    ]);
+  });
+  it('removing one is refused', () => {
+    const got = run(
+      (s) => (s.ephemeralContainers = []),
+      (s) => (s.ephemeralContainers = [{ name: 'debugger', image: 'busybox' }]),
+    );
+    assert.deepEqual(got, ['spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger" may not be removed\n']);
+  });
+});

@@ -225,6 +225,22 @@ export function validatePodStatusUpdate(pod: Obj, old: Obj): FieldError[] {
   return errs;
 }
 
+/** ValidatePodEphemeralContainersUpdate: ephemeral containers may be added, never changed or removed. */
+export function validatePodEphemeralContainersUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  validateObjectMetaUpdate(pod, old, errs);
+  validatePodMetadataAndSpec(pod, errs);
+  const oldAnn = obj(obj(old.metadata)?.annotations) ?? {};
+  if (oldAnn['kubernetes.io/config.mirror'] !== undefined) return [forbidden('', 'static pods do not support ephemeral containers')];
+  const next = new Map(objs(obj(pod.spec)?.ephemeralContainers).map((c) => [str(c.name), c]));
+  for (const o of objs(obj(old.spec)?.ephemeralContainers)) {
+    const n = next.get(str(o.name));
+    if (!n) errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${goQuote(str(o.name))} may not be removed\n`));
+    else if (!deepEqual(o, n)) errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${goQuote(str(o.name))} may not be changed\n`));
+  }
+  return errs;
+}
+
 /** ValidatePodTemplateSpec as embedded in workloads: labels, annotations, spec (not a Pod). */
 export function validatePodTemplateSpec(tmpl: unknown, path: string, errs: FieldError[]): void {
   const t = obj(tmpl);

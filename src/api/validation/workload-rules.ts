@@ -6,7 +6,7 @@ import {
 import { type FieldError, invalid } from './field-error';
 import { nameIsDNSSubdomain } from './names';
 import { validateNonnegative, validateObjectMetaUpdate } from './object-meta';
-import { validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate } from './pod';
+import { validatePodCreate, validatePodEphemeralContainersUpdate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate } from './pod';
 import type { KindRules } from './registry';
 import { type Obj, num, obj } from './util';
 
@@ -41,7 +41,8 @@ export const WORKLOAD_RULES: Array<[string, KindRules]> = [
       create: (o) => validatePodCreate(o),
       fullUpdate: (o, old, ctx) => {
         if (ctx.subresource === 'status') return validatePodStatusUpdate(o, old);
-        if (ctx.subresource === 'ephemeralcontainers' || ctx.subresource === 'binding') {
+        if (ctx.subresource === 'ephemeralcontainers') return validatePodEphemeralContainersUpdate(o, old);
+        if (ctx.subresource === 'binding') {
           const errs: FieldError[] = [];
           validateObjectMetaUpdate(o, old, errs);
           return errs;
