@@ -2,7 +2,7 @@
 // client certificates signed by the cluster CA (CN = user, O = groups), as the Kubernetes API server does.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { tokenEquals } from './pki';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface UserInfo {
   name: string;
@@ -23,15 +23,19 @@ export interface StaticToken {
 }
 
 export function createAuthenticator(tokens: StaticToken[]): Authenticator {
+  // Compare digests in constant time; each configured token is hashed once, the presented one once per request.
+  const digest = (t: string) => createHash('sha256').update(t).digest();
+  const known = tokens.map((t) => ({ d: digest(t.token), user: t.user }));
   return {
     authenticate(req) {
       const h = req.headers.authorization;
       if (h !== undefined && h.trim() !== '') {
         const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
         if (!m) return false;
-        const presented = m[1]!;
-        for (const t of tokens) if (tokenEquals(presented, t.token)) return t.user;
-        return false;
+        const presented = digest(m[1]!);
+        let found: UserInfo | undefined;
+        for (const t of known) if (timingSafeEqual(presented, t.d)) found = t.user;
+        return found ?? false;
       }
       const sock = req.socket as TLSSocket;
       if (typeof sock.getPeerCertificate === 'function' && sock.authorized) {
