@@ -92,7 +92,7 @@ export function decodeBody(buf: Buffer, format: BodyFormat): unknown {
       } catch {
         if (format === 'apply-patch' || format === 'yaml') {
           try {
-            const docs = parseYaml(text, { strict: true, uniqueKeys: true, maxAliasCount: 100, logLevel: 'silent' }) as unknown;
+            const docs = parseYaml(text, { strict: true, uniqueKeys: true, maxAliasCount: 100, logLevel: 'error' }) as unknown;
             return docs;
           } catch (e) {
             throw errors.badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

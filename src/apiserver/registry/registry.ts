@@ -428,12 +428,15 @@ export class Registry {
       delete nm.deletionGracePeriodSeconds;
     }
     if (om.generateName !== undefined && nm.generateName === undefined) nm.generateName = om.generateName;
-    applyDefaults(info.group, o.version, info.kind, next);
+    applyDefaults(info.group, o.version, info.kind, next, old);
     if (o.subresource === 'status') {
       // Status writes change status only (ResetObjectMetaForStatus + spec from old).
       for (const k of Object.keys(next)) if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];
       for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') next[k] = old[k];
-      for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'generation']) {
+      // Deployments' status writes may also set annotations (upstream's deploymentStatusStrategy keeps only
+      // spec and labels), which is how the controller records revisions without moving generation.
+      const keep = info.group === 'apps' && info.plural === 'deployments' ? ['labels', 'finalizers', 'ownerReferences', 'generation'] : ['labels', 'annotations', 'finalizers', 'ownerReferences', 'generation'];
+      for (const f of keep) {
         if (om[f] === undefined) delete nm[f];
         else nm[f] = om[f];
       }
