@@ -3,6 +3,7 @@ import { deploymentController } from './deployment/deployment';
 import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
+import { jobController } from './job/job';
 import { namespaceController } from './namespace/namespace';
 import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
 import { podGCController } from './podgc/podgc';
@@ -21,4 +22,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpointslice: endpointSliceController,
   nodelifecycle: nodeLifecycleController,
   podgc: podGCController,
+  job: jobController,
 };
