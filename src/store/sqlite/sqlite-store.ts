@@ -1,11 +1,13 @@
 // The embedded store: etcd v3 semantics on one sqlite file (better-sqlite3, synchronous).
 //
 //   create/update/delete/grant/revoke/compact ──▶ queue ──(setImmediate)──▶ flush: ONE transaction for the
-//   whole queue (each op does its own checks and takes the next revision, in order), COMMIT (WAL,
-//   synchronous=FULL: fsynced) ──▶ settle every promise ──▶ publish the batch's events to watchers.
+//   whole queue (each op does its own checks and takes the next revision, in order), COMMIT into the WAL
+//   ──▶ fdatasync of the WAL on the thread pool (wal-syncer.ts; the event loop keeps serving meanwhile,
+//   and later batches commit while it runs) ──▶ settle the batch's promises ──▶ publish its events.
 //
-// Reads run against committed state on the same connection; they never see a half-applied batch because a
-// flush is one synchronous step. Compaction runs in small chunks between flushes (compactor.ts).
+//   revisions:  durableRev ≤ rev (committed). Watchers and revisions() see only durable revisions; a read
+//   is computed on committed state and released once that state is durable, so nobody observes a write
+//   that a power cut could still take back. Compaction runs in small chunks between flushes (compactor.ts).
 import type { Database as DB } from 'better-sqlite3';
 import {
   CompactedError, ConflictError, FutureRevisionError, KeyExistsError, KeyNotFoundError, LeaseNotFoundError,
@@ -18,6 +20,7 @@ import { Compactor } from './compactor';
 import { openDatabase } from './open';
 import { prepareStatements, rawToKeyValue, readEvents, toKeyValue } from './statements';
 import type { LogRow, RawLogRow, Statements } from './statements';
+import { WalSyncer } from './wal-syncer';
 import { WatchHub } from './watch-hub';
 
 export interface SqliteStoreOptions {
@@ -59,6 +62,8 @@ interface LeaseState {
 
 const EMPTY = Buffer.alloc(0);
 const MAX_LEASE_ID = 2 ** 52;
+/** WAL bytes (estimated) between checkpoints. */
+const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
@@ -71,9 +76,14 @@ export class SqliteStore implements Store {
   private readonly leaseTimer: NodeJS.Timeout;
   private queue: Pending[] = [];
   private flushScheduled = false;
+  private readonly syncer: WalSyncer;
   private rev: number;
+  private durableRev: number;
   private compactedRev: number;
+  private walBytes = 0;
+  private closing = false;
   private closed = false;
+  private failure: StoreUnavailableError | undefined;
 
   private constructor(readonly path: string, private readonly db: DB, opts: SqliteStoreOptions) {
     this.st = prepareStatements(db);
@@ -85,17 +95,26 @@ export class SqliteStore implements Store {
     const maxRev = (this.st.maxRev.get() as { rev: number | null }).rev ?? 0;
     // Compaction may have removed the newest rows (tombstones), never rows above the compacted revision.
     this.rev = Math.max(maxRev, this.compactedRev);
+    this.durableRev = this.rev;
+    // Commits only write into the WAL; WalSyncer makes them durable before anyone is told (see above).
+    // Automatic checkpoints are off: checkpoint() runs them with synchronous=FULL.
+    db.pragma('synchronous = OFF');
+    db.pragma('wal_autocheckpoint = 0');
+    this.syncer = new WalSyncer(`${opts.path}-wal`);
     // Like etcd after a restart, every lease gets its full TTL again.
     const t = this.now();
     for (const l of this.st.allLeases.all() as Array<{ id: number; ttl: number }>) {
       this.leases.set(l.id, { ttl: l.ttl, expiresAt: t + l.ttl * 1000, expiring: false });
     }
     this.hub = new WatchHub({
-      current: () => this.rev,
+      current: () => this.durableRev,
       compacted: () => this.compactedRev,
       readEvents: (key, end, from, to) => readEvents(this.st, key, end, from, to),
     });
-    this.compactor = new Compactor(this.st, this.inTxn, meta('compact_walked'), this.compactedRev);
+    this.compactor = new Compactor(this.st, (f) => {
+      this.inTxn(f);
+      this.walBytes += 64 * 1024;
+    }, meta('compact_walked'), this.compactedRev);
     this.leaseTimer = setInterval(() => this.expireLeases(), opts.leaseCheckIntervalMs ?? 250);
     this.leaseTimer.unref();
   }
@@ -106,11 +125,15 @@ export class SqliteStore implements Store {
   }
 
   range(key: string, opts: RangeOptions = {}): Promise<RangeResult> {
+    let res: RangeResult;
     try {
-      return Promise.resolve(this.rangeSync(key, opts));
+      res = this.rangeSync(key, opts);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new StoreError(String(err)));
     }
+    if (res.revision <= this.durableRev) return Promise.resolve(res);
+    // Served from committed state that is not on disk yet: release it once it is.
+    return new Promise((resolve, reject) => this.syncer.afterSync((err) => (err ? reject(this.syncFailed(err)) : resolve(res))));
   }
 
   create(key: string, value: Buffer, opts: WriteOptions = {}): Promise<KeyValue> {
@@ -157,19 +180,23 @@ export class SqliteStore implements Store {
   }
 
   revisions(): Promise<{ current: number; compacted: number }> {
-    return Promise.resolve({ current: this.rev, compacted: this.compactedRev });
+    return Promise.resolve({ current: this.durableRev, compacted: this.compactedRev });
   }
 
   /** Commits what is queued, ends every watch with StoreUnavailableError, releases the file lock. */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
     this.flush();
+    while (this.syncer.busy) await new Promise<void>((r) => this.syncer.afterSync(() => r()));
     this.closed = true;
     clearInterval(this.leaseTimer);
     this.compactor.stop(this.closedError());
     this.hub.failAll(this.closedError());
+    this.syncer.close();
+    // The checkpoint at close must fsync the database before the WAL is removed.
+    this.db.pragma('synchronous = FULL');
     this.db.close();
-    return Promise.resolve();
   }
 
   /** Number of open watches (for metrics and tests). */
@@ -179,6 +206,23 @@ export class SqliteStore implements Store {
 
   private closedError(): StoreUnavailableError {
     return new StoreUnavailableError(`sqlite store ${this.path} is closed`);
+  }
+
+  private syncFailed(err: Error): StoreUnavailableError {
+    this.failure ??= new StoreUnavailableError(`sqlite store ${this.path}: fsync of the WAL failed (${err.message}); restart to recover`);
+    return this.failure;
+  }
+
+  /** A full checkpoint with fsyncs, so the WAL can be reused; blocks the loop briefly every CHECKPOINT_BYTES. */
+  private checkpoint(): void {
+    if (this.walBytes < CHECKPOINT_BYTES || this.closed) return;
+    this.walBytes = 0;
+    this.db.pragma('synchronous = FULL');
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } finally {
+      this.db.pragma('synchronous = OFF');
+    }
   }
 
   private rangeSync(key: string, opts: RangeOptions): RangeResult {
@@ -219,7 +263,8 @@ export class SqliteStore implements Store {
   }
 
   private enqueue<T>(op: Op): Promise<T> {
-    if (this.closed) return Promise.reject(this.closedError());
+    if (this.closing) return Promise.reject(this.closedError());
+    if (this.failure) return Promise.reject(this.failure);
     if ('key' in op && op.key === '') return Promise.reject(new StoreError('key must not be empty'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
@@ -235,6 +280,11 @@ export class SqliteStore implements Store {
     this.flushScheduled = false;
     const batch = this.queue;
     if (batch.length === 0 || this.closed) return;
+    if (this.failure) {
+      for (const p of batch) p.reject(this.failure);
+      this.queue = [];
+      return;
+    }
     this.queue = [];
     const ctx: FlushContext = { rev: this.rev, compacted: this.compactedRev, events: [], after: [] };
     const results: Array<{ ok: true; value: unknown } | { ok: false; err: Error }> = [];
@@ -257,12 +307,23 @@ export class SqliteStore implements Store {
     }
     this.rev = ctx.rev;
     for (const f of ctx.after) f();
-    batch.forEach((p, i) => {
-      const r = results[i];
-      if (r?.ok) p.resolve(r.value);
-      else p.reject(r ? r.err : new StoreError('internal: missing result'));
+    for (const p of batch) this.walBytes += 'value' in p.op ? p.op.value.length + 200 : 200;
+    const rev = ctx.rev;
+    this.syncer.afterSync((err) => {
+      if (err) {
+        const e = this.syncFailed(err);
+        for (const p of batch) p.reject(e);
+        return;
+      }
+      this.durableRev = Math.max(this.durableRev, rev);
+      batch.forEach((p, i) => {
+        const r = results[i];
+        if (r?.ok) p.resolve(r.value);
+        else p.reject(r ? r.err : new StoreError('internal: missing result'));
+      });
+      this.hub.publish(ctx.events);
+      this.checkpoint();
     });
-    this.hub.publish(ctx.events);
   }
 
   private apply(op: Op, ctx: FlushContext): unknown {
