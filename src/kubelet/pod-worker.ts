@@ -61,6 +61,7 @@ export class PodWorker {
   private readonly probes = new Map<string, ProbeSlot>();
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private terminalPhase?: 'Succeeded' | 'Failed';
+  private readonly exitSeen = new Map<string, number>();
   private finished = false;
   private idle: Promise<void> = Promise.resolve();
 
@@ -213,6 +214,8 @@ export class PodWorker {
       }
     }
     containers = await this.podContainers();
+    const now = this.d.clock.now();
+    for (const ct of containers) if (ct.state === 'exited' && !this.exitSeen.has(ct.id)) this.exitSeen.set(ct.id, now);
     await this.gcOldAttempts(containers);
     const status = this.writeStatus(sandbox, containers);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
@@ -226,10 +229,15 @@ export class PodWorker {
   /** Restarts `c` now or reports CrashLoopBackOff; returns when to look again. */
   private async restartAfterBackoff(sandbox: PodSandboxStatus, c: Container, kind: 'init' | 'app', latest: RtContainer, volumes: Map<string, string>, ctx: EnvContext): Promise<number> {
     const now = this.d.clock.now();
-    const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : now;
-    const started = latest.startedAt ? Date.parse(latest.startedAt) : finished;
+    // when the container finished, on the injected clock: when this worker first saw it exited
+    let finished = this.exitSeen.get(latest.id);
+    if (finished === undefined) {
+      finished = now;
+      this.exitSeen.set(latest.id, now);
+    }
+    const ranMs = latest.finishedAt && latest.startedAt ? Date.parse(latest.finishedAt) - Date.parse(latest.startedAt) : 0;
     const key = `${this.uid}/${c.name}`;
-    const wait = this.d.backoff.remaining(key, now, finished, finished - started);
+    const wait = this.d.backoff.remaining(key, now, finished, ranMs);
     if (wait > 0) {
       const delay = Math.round(this.d.backoff.delay(key) / 1000);
       this.waiting.set(c.name, {
@@ -239,7 +247,7 @@ export class PodWorker {
       this.d.event(this.pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
       return wait;
     }
-    this.d.backoff.next(key, now, finished - started);
+    this.d.backoff.next(key, now, ranMs);
     await this.start(sandbox, c, kind, latest.attempt + 1, volumes, ctx);
     return RESYNC_MS;
   }
@@ -361,7 +369,11 @@ export class PodWorker {
 
   private async gcOldAttempts(containers: RtContainer[]): Promise<void> {
     for (const list of groupByName(containers).values()) {
-      for (const old of list.slice(2)) if (old.state !== 'running') await this.d.runtime.removeContainer(old.id);
+      for (const old of list.slice(2)) {
+        if (old.state === 'running') continue;
+        await this.d.runtime.removeContainer(old.id);
+        this.exitSeen.delete(old.id);
+      }
     }
   }
 
