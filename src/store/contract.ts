@@ -240,6 +240,7 @@ const basicCases: ContractCase[] = [
       const del = w.events.find((ev) => ev.type === 'delete' && ev.kv.key === `${p}expiring`);
       assert.equal(del?.prevKv?.value.toString(), 'e', 'expiry delete event carries prevKv');
       await rejectsWith(s.revokeLease(revoked), LeaseNotFoundError, 'revoke of a revoked lease');
+      await rejectsWith(s.keepAliveLease(revoked), LeaseNotFoundError, 'keepAlive of a revoked lease');
       await waitUntil(() => w.summary.some((l) => l.startsWith(`delete ${p}kept@`)), 10_000, () => 'kept key to expire without keepAlive');
       w.close();
     },
