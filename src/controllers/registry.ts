@@ -1,4 +1,5 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
+import { cronJobController } from './cronjob/cronjob';
 import { deploymentController } from './deployment/deployment';
 import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
@@ -23,4 +24,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   nodelifecycle: nodeLifecycleController,
   podgc: podGCController,
   job: jobController,
+  cronjob: cronJobController,
 };

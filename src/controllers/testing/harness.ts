@@ -1,6 +1,6 @@
 // Integration-test harness: a real in-process API server, the controller manager, and a tiny fake
 // kubelet that marks pods Running/Ready through the status subresource (there is no real kubelet yet).
-import { createClient, Resources, type Client, type KubeObject } from '../../client';
+import { createClient, Resources, type Client, type Clock, type KubeObject } from '../../client';
 import { startTestServer, type TestServer } from '../../../test/support/server';
 import { runControllers, type ControllerFactory } from '../index';
 import type { Pod } from '../common/types';
@@ -15,7 +15,7 @@ export interface Harness {
 
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function startHarness(opts: { controllers?: string[]; kubelet?: boolean; registry?: Record<string, ControllerFactory> } = {}): Promise<Harness> {
+export async function startHarness(opts: { controllers?: string[]; kubelet?: boolean; registry?: Record<string, ControllerFactory>; clock?: Clock } = {}): Promise<Harness> {
   const server = await startTestServer();
   const config = { server: server.url, ca: Buffer.from(server.caPem), token: server.token };
   const client = createClient(config);
@@ -23,7 +23,7 @@ export async function startHarness(opts: { controllers?: string[]; kubelet?: boo
   let ready!: () => void;
   const synced = new Promise<void>((r) => (ready = r));
   const errors: string[] = [];
-  const done = runControllers({ config, signal: ac.signal, leaderElect: false, controllers: opts.controllers, registry: opts.registry, onReady: ready, log: (l, m) => { if (l === 'error') errors.push(m); } });
+  const done = runControllers({ config, signal: ac.signal, leaderElect: false, controllers: opts.controllers, registry: opts.registry, clock: opts.clock, onReady: ready, log: (l, m) => { if (l === 'error') errors.push(m); } });
   await synced;
   const holdReady = new Set<string>();
   const kubelet = opts.kubelet === false ? Promise.resolve() : runFakeKubelet(client, ac.signal, holdReady);
