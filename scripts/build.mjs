@@ -30,3 +30,19 @@ await build({
   logLevel: 'warning',
   loader: { '.proto': 'text' },
 });
+
+// `npx berth` and ./node_modules/.bin/berth right after `npm ci` in this folder: npm links the bins of
+// dependencies, not the package's own, so link it here (the prepare script runs this file).
+import { mkdirSync, symlinkSync, lstatSync, unlinkSync } from 'node:fs';
+try {
+  mkdirSync('node_modules/.bin', { recursive: true });
+  try {
+    lstatSync('node_modules/.bin/berth');
+    unlinkSync('node_modules/.bin/berth');
+  } catch {
+    /* not there yet */
+  }
+  symlinkSync('../../bin/berth.js', 'node_modules/.bin/berth');
+} catch (e) {
+  process.stderr.write(`build: could not link node_modules/.bin/berth: ${e.message}\n`);
+}

@@ -1,7 +1,7 @@
 // `berth server`: the control plane (API server on the store) plus, unless --disable-agent, this machine's
 // node agent. Prints one line with `ready` and the kubeconfig path once /readyz answers.
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { defaultDataDir } from './paths';
 import { join, resolve } from 'node:path';
 import { createStore, parseDatastore, startAutoCompaction } from '../store';
@@ -14,6 +14,7 @@ import { flagHelp, parseFlags, type FlagSpec } from './flags';
 import { createLogger } from './log';
 import { CliError } from './errors';
 import { startControlPlane } from './control-plane';
+import { startEmbeddedAgent, dnsIp } from './agent';
 import { loadSchedulerConfig } from '../scheduler/config';
 
 export { defaultDataDir };
@@ -33,6 +34,10 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'datastore', type: 'string', help: "'sqlite' (embedded) or 'etcd://host:port[,host:port...]'", default: 'sqlite' },
   { name: 'node-ip', type: 'string', help: "the address this machine's node registers (default: the host's primary address)" },
   { name: 'node-name', type: 'string', help: "the name of this machine's node (default: the host name)" },
+  { name: 'node-labels', type: 'list', help: 'extra labels for this machine\'s node, key=value,...' },
+  { name: 'register-with-taints', type: 'list', help: "taints for this machine's node, key[=value]:Effect,..." },
+  { name: 'kubelet-port', type: 'number', help: 'HTTPS port of the embedded kubelet (a free port is used when it is taken)', default: 10250 },
+  { name: 'pod-manifest-path', type: 'string', help: 'directory of static pod manifests for the embedded kubelet' },
   { name: 'runtime', type: 'string', help: "container runtime of the embedded agent: 'process' or 'oci'", default: 'process' },
   { name: 'disable-agent', type: 'boolean', help: 'run the control plane only, no node agent on this machine' },
   { name: 'disable-scheduler', type: 'boolean', help: 'do not run the scheduler' },
@@ -150,6 +155,33 @@ export async function runServer(args: string[]): Promise<number> {
         log,
       );
       cleanups.push(() => cp.stop());
+    }
+    if (!flags['disable-agent']) {
+      const agent = await startEmbeddedAgent({
+        apiUrl: api.url,
+        caPem: pki.caPem,
+        token: pki.adminToken,
+        nodeName: String(flags['node-name'] ?? hostname()).toLowerCase(),
+        nodeIP: nodeIp,
+        runtime,
+        dataDir: join(dataDir, 'agent'),
+        kubeletPort: Number(flags['kubelet-port']),
+        nodeLabels: (flags['node-labels'] as string[] | undefined) ?? [],
+        taints: (flags['register-with-taints'] as string[] | undefined) ?? [],
+        podManifestPath: flags['pod-manifest-path'] ? resolve(String(flags['pod-manifest-path'])) : undefined,
+        clusterDNS: dnsIp(String(flags['service-cidr'])),
+        log,
+      });
+      cleanups.push(() => agent.stop());
+      // Say "ready" once this machine's node is registered and Ready, so the first `kubectl get nodes` shows it.
+      const nodes = api.registry('', 'nodes');
+      const nodeName = String(flags['node-name'] ?? hostname()).toLowerCase();
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const n = nodes?.peek('', nodeName)?.obj as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined;
+        if (n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
     writeSecretFile(kubeconfigPath, adminKubeconfig({ server: api.url, caPem: pki.caPem, token: pki.adminToken }));
