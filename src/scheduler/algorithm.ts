@@ -156,14 +156,11 @@ export class SchedulingAlgorithm {
 
   /** Weighted, normalized scores of the feasible nodes. */
   prioritize(profile: Profile, state: CycleState, pod: PodInfo, nodes: NodeInfo[], breakdown = false): NodeScore[] {
-    const active = profile.score.filter((s) => {
-      return !state.skipScore.has(s.plugin.name);
-    });
     for (const p of profile.preScore) {
       const st = p.preScore(state, pod, nodes);
       if (st?.code === 'Skip') state.skipScore.add(p.name);
     }
-    const plugins = active.filter((s) => !state.skipScore.has(s.plugin.name));
+    const plugins = profile.score.filter((s) => !state.skipScore.has(s.plugin.name));
     const local = plugins.filter((s) => s.plugin.nodeLocal);
     const memo = this.o.techniques.scoreCache ? this.classMap(this.scoreMemo, pod.classKey) : undefined;
     const raw: number[][] = plugins.map(() => new Array<number>(nodes.length).fill(0));

@@ -14,3 +14,4 @@ export type {
   PreScorePlugin, ReservePlugin, ScorePlugin,
 } from './framework';
 export { CycleState, MAX_NODE_SCORE, type Code, type Status, type Pod, type Node } from './types';
+export { startSchedulerWorker, type SchedulerWorker, type SchedulerWorkerOptions, type SchedulerWorkerStats } from './worker';

@@ -1,7 +1,7 @@
 // ImageLocality: favour nodes that already hold the pod's images, weighted by how widely each image is
 // spread (so one node with every image does not attract every pod).
-import type { Handle, ScorePlugin } from '../../framework';
-import { MAX_NODE_SCORE } from '../../types';
+import type { Handle, PreScorePlugin, ScorePlugin } from '../../framework';
+import { MAX_NODE_SCORE, skip } from '../../types';
 
 export const NAME = 'ImageLocality';
 const MB = 1024 * 1024;
@@ -20,9 +20,11 @@ export function imageScore(sum: number, containers: number): number {
   return Math.floor((MAX_NODE_SCORE * (s - MIN_THRESHOLD)) / (max - MIN_THRESHOLD));
 }
 
-export function createImageLocality(_args: unknown, h: Handle): ScorePlugin {
+export function createImageLocality(_args: unknown, h: Handle): PreScorePlugin & ScorePlugin {
   return {
     name: NAME,
+    // Nothing to score when no node holds any of the pod's images (the common case at scale).
+    preScore: (_s, pod) => (pod.images.some((i) => h.cache.imageNodes.has(i) || h.cache.imageNodes.has(normalizedImageName(i))) ? undefined : skip),
     score(_s, pod, node) {
       if (pod.images.length === 0) return 0;
       const total = h.cache.nodeList().length || 1;

@@ -1,6 +1,6 @@
 // NodeAffinity: spec.nodeSelector and required node affinity must match the node; preferred terms add
 // their weights to the score (normalized by the maximum).
-import type { FilterPlugin, PreFilterPlugin, ScorePlugin } from '../../framework';
+import type { FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework';
 import type { NodeInfo } from '../../node-info';
 import type { PodInfo } from '../../pod-info';
 import { unresolvable } from '../../types';
@@ -18,7 +18,7 @@ export function podMatchesNodeAffinity(pod: PodInfo, node: NodeInfo): boolean {
   return true;
 }
 
-export function createNodeAffinity(args: { addedAffinity?: unknown } = {}): PreFilterPlugin & FilterPlugin & ScorePlugin {
+export function createNodeAffinity(args: { addedAffinity?: unknown } = {}): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   void args;
   return {
     name: NAME,
@@ -27,6 +27,7 @@ export function createNodeAffinity(args: { addedAffinity?: unknown } = {}): PreF
       const s = pod.pod.spec;
       return !s?.nodeSelector && !s?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ? { code: 'Skip', reasons: [] } : undefined;
     },
+    preScore: (_s, pod) => (pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length ? undefined : { code: 'Skip', reasons: [] }),
     filter: (_s, pod, node) => (podMatchesNodeAffinity(pod, node) ? undefined : unresolvable(ERR_REASON)),
     score(_s, pod, node) {
       let sum = 0;
