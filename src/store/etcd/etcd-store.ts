@@ -170,6 +170,11 @@ export class EtcdStore implements Store {
         // handlers must not throw
       }
     });
+    // etcd3 resumes a watch after a reconnect from (last response header revision + 1), which skips the
+    // rest of a catch-up still in flight; resume from the revision after the last event delivered instead.
+    watcher.on('disconnected', () => {
+      if (nextRev > 0) (watcher.request as { start_revision?: string | number }).start_revision = String(nextRev);
+    });
     watcher.on('error', (err: Error) => {
       if (done) return;
       finish();
