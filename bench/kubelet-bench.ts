@@ -1,0 +1,129 @@
+// Kubelet benchmarks through a real in-process API server.
+//  1. Pod startup latency: 100 pods on one node with the `process` runtime, creation → Running as seen
+//     through a watch (pods are created with spec.nodeName, so no scheduler is involved).
+//  2. Hollow nodes: RSS and CPU of 1,000 and 5,000 hollow kubelets in one child process (registration,
+//     leases every 10 s, pods Running at once), measured in steady state.
+//
+//   node --import tsx bench/kubelet-bench.ts [--quick] [--only=startup|hollow]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, Resources, type ClientConfig } from '../src/client/index';
+import { runHollowNodes, runKubelet } from '../src/kubelet/index';
+import { startTestServer } from '../test/support/server';
+
+interface PodLite {
+  metadata: { name: string; namespace: string; uid?: string };
+  spec?: unknown;
+  status?: { phase?: string };
+}
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+async function startupBench(): Promise<void> {
+  const n = quick ? 20 : 100;
+  const server = await startTestServer();
+  const config: ClientConfig = { server: server.url, ca: Buffer.from(server.caPem), token: server.token };
+  const client = createClient(config);
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubelet-bench-'));
+  const ac = new AbortController();
+  let ready!: () => void;
+  const up = new Promise<void>((r) => (ready = r));
+  const kubelet = runKubelet({
+    config, nodeName: 'bench-node', nodeIP: '127.0.0.1', runtime: 'process', dataDir, clusterCaPem: server.caPem, kubeletPort: 0,
+    signal: ac.signal, log: () => undefined, onReady: () => ready(),
+  });
+  await up;
+  const pods = client.resource<PodLite>(Resources.pods);
+  const created = new Map<string, number>();
+  const running = new Map<string, number>();
+  const watchAc = new AbortController();
+  const list = await pods.list('default');
+  const watching = (async () => {
+    for await (const ev of pods.watch('default', { resourceVersion: list.metadata.resourceVersion }, watchAc.signal)) {
+      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') continue;
+      const p = ev.object as PodLite;
+      if (p.status?.phase === 'Running' && !running.has(p.metadata.name)) running.set(p.metadata.name, performance.now());
+      if (running.size >= n) break;
+    }
+  })();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, async (_, i) => {
+    const name = `bench-${i}`;
+    created.set(name, performance.now());
+    await pods.create('default', {
+      metadata: { name, namespace: 'default' },
+      spec: { nodeName: 'bench-node', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['/bin/sleep', '3600'] }] },
+    });
+  }));
+  await watching;
+  const wall = performance.now() - t0;
+  const lat = [...created].map(([name, t]) => (running.get(name) ?? NaN) - t);
+  console.log(`kubelet-bench runtime=process pods=${n} p50_ms=${pct(lat, 50).toFixed(0)} p99_ms=${pct(lat, 99).toFixed(0)} all_running_ms=${wall.toFixed(0)}`);
+  // clean up: delete the pods and wait for the kubelet to stop them
+  watchAc.abort();
+  await pods.deleteCollection('default', {});
+  for (let i = 0; i < 300; i++) {
+    if ((await pods.list('default')).items.length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ac.abort();
+  await kubelet;
+  client.close();
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Child mode: run N hollow nodes, report RSS and CPU once registered and after a steady-state window. */
+async function hollowChild(count: number, steadyMs: number): Promise<void> {
+  const config: ClientConfig = { server: process.env.BENCH_URL!, ca: Buffer.from(process.env.BENCH_CA!), token: process.env.BENCH_TOKEN! };
+  const ac = new AbortController();
+  let ready!: () => void;
+  const up = new Promise<void>((r) => (ready = r));
+  const t0 = performance.now();
+  const run = runHollowNodes({ config, count, signal: ac.signal, onReady: () => ready(), log: () => undefined });
+  await up;
+  const registerMs = performance.now() - t0;
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, steadyMs));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - w0)) * 100;
+  const rssMiB = process.memoryUsage().rss / 1024 / 1024;
+  process.stdout.write(`${JSON.stringify({ count, registerMs, rssMiB, cpuPct })}\n`);
+  ac.abort();
+  await run;
+  process.exit(0);
+}
+
+async function hollowBench(): Promise<void> {
+  const steadyMs = quick ? 10_000 : 30_000;
+  for (const count of quick ? [200, 1000] : [1000, 5000]) {
+    const server = await startTestServer();
+    const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--hollow-child', String(count), String(steadyMs)], {
+      env: { ...process.env, BENCH_URL: server.url, BENCH_CA: server.caPem, BENCH_TOKEN: server.token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => child.once('exit', r));
+    const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { registerMs: number; rssMiB: number; cpuPct: number };
+    console.log(`kubelet-bench hollow nodes=${count} register_ms=${r.registerMs?.toFixed(0)} rss_mib=${r.rssMiB?.toFixed(0)} steady_cpu_pct=${r.cpuPct?.toFixed(1)} (one process; leases every 10 s)`);
+    await server.stop();
+  }
+}
+
+const childAt = process.argv.indexOf('--hollow-child');
+if (childAt >= 0) {
+  await hollowChild(Number(process.argv[childAt + 1]), Number(process.argv[childAt + 2]));
+} else {
+  if (!only || only === 'startup') await startupBench();
+  if (!only || only === 'hollow') await hollowBench();
+}
