@@ -99,3 +99,19 @@ export async function runExplainCommand(args: string[]): Promise<number> {
   }
   return 0;
 }
+
+export async function runSimCommand(args: string[]): Promise<number> {
+  const specs: FlagSpec[] = [...COMMON, { name: 'count', type: 'number', help: 'number of hollow nodes', default: 100 }, { name: 'prefix', type: 'string', help: 'node name prefix', default: 'hollow-node' }];
+  const { flags, rest, help } = parseFlags(args, specs);
+  if (help || rest[0] !== 'nodes') {
+    if (!help) throw new CliError('usage: berth sim nodes --count N [--kubeconfig FILE]');
+    process.stdout.write(`Usage: berth sim nodes --count N [flags]\n\nRuns N hollow kubelets in this process (registration, leases, status; pods report Running at once), like kubemark/KWOK.\n\nFlags:\n${flagHelp(specs)}\n`);
+    return 0;
+  }
+  const count = Number(flags.count);
+  if (!Number.isInteger(count) || count < 1) throw new CliError(`invalid --count ${String(flags.count)}: want a positive integer`);
+  const { runHollowNodes } = await import('../kubelet');
+  const log = createLogger('sim', String(flags['log-level']) as LogLevel);
+  const config = load(kubeconfigPath(flags.kubeconfig));
+  return untilSignal((signal) => runHollowNodes({ config, count, prefix: String(flags.prefix), signal, log, onReady: () => log('info', `${count} hollow nodes registered`) }), log);
+}

@@ -9,10 +9,12 @@ Usage: berth <command> [flags]
 Commands:
   server       run the API server, store, scheduler, controllers and (unless --disable-agent) a node agent
   kubeconfig   print the admin kubeconfig of the local server
+  agent        join another machine's cluster as a node (--server URL --token T)
   scheduler    run the scheduler alone against a cluster (--kubeconfig)
   controller-manager
                run the controllers alone against a cluster (--kubeconfig)
   explain      explain pod NAME: per node, why the scheduler rejects or how it scores the pod
+  sim          sim nodes --count N: N hollow nodes in one process, for scale tests
   version      print berth's version and the Kubernetes API version it serves
   help         show this help
 
@@ -45,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./components')).runControllerManagerCommand(rest);
     case 'explain':
       return (await import('./components')).runExplainCommand(rest);
+    case 'sim':
+      return (await import('./components')).runSimCommand(rest);
+    case 'agent':
+      return (await import('../kubelet')).runAgentCommand(rest);
     default:
       process.stderr.write(`berth: unknown command "${cmd}"; run 'berth --help'\n`);
       return 2;
