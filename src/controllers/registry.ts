@@ -1,5 +1,6 @@
 // Every controller of the manager, by the name `--controllers` and `runControllers({ controllers })` use.
 import { cronJobController } from './cronjob/cronjob';
+import { daemonSetController } from './daemonset/daemonset';
 import { deploymentController } from './deployment/deployment';
 import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
@@ -25,4 +26,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   podgc: podGCController,
   job: jobController,
   cronjob: cronJobController,
+  daemonset: daemonSetController,
 };
