@@ -38,7 +38,7 @@ test('daemonset (real API): a pod per node, following node labels, rolled to a n
     const d = await dss.get('default', 'agent');
     const s = d.status;
     const images = (await pods.list('default', { labelSelector: 'app=agent' })).items.map((p) => (p.spec?.containers?.[0] as { image?: string } | undefined)?.image);
-    return s?.observedGeneration === d.metadata.generation && s.updatedNumberScheduled === 3 && s.numberAvailable === 3 && images.length === 3 && images.every((i) => i === 'a:2');
+    return !!s && s.observedGeneration === d.metadata.generation && s.updatedNumberScheduled === 3 && s.numberAvailable === 3 && images.length === 3 && images.every((i) => i === 'a:2');
   }, 30_000);
   const revs = (await h.client.resource(Resources.controllerrevisions).list('default')).items.filter((r) => r.metadata?.name?.startsWith('agent-'));
   assert.equal(revs.length, 2, `got ${revs.length} controller revisions`);

@@ -11,6 +11,7 @@ import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
 import { podGCController } from './podgc/podgc';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
+import { statefulSetController } from './statefulset/statefulset';
 import type { ControllerFactory } from './runner/types';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
@@ -27,4 +28,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   job: jobController,
   cronjob: cronJobController,
   daemonset: daemonSetController,
+  statefulset: statefulSetController,
 };
