@@ -200,6 +200,14 @@ export class SchedulingQueue {
     this.where.set(qp.info.key, { q: 'inflight', qp });
   }
 
+  /** The next active pod, if any, without waiting. */
+  tryPop(): QueuedPod | undefined {
+    this.flushBackoff();
+    const qp = this.active.pop();
+    if (qp) this.markInflight(qp);
+    return qp;
+  }
+
   /** The next pod to schedule, waiting until one is active; undefined once closed or aborted. */
   pop(signal?: AbortSignal): QueuedPod | Promise<QueuedPod | undefined> {
     this.flushBackoff();
