@@ -46,7 +46,8 @@ export async function explainPod(client: Client, namespace: string, name: string
   };
   const schedulerName = target.spec?.schedulerName ?? 'default-scheduler';
   const lines: string[] = [];
-  const info = createPodInfo(target);
+  // A bound pod is evaluated as if it were pending again (NodeName would otherwise pin it).
+  const info = createPodInfo(target.spec?.nodeName ? { ...target, spec: { ...target.spec, nodeName: undefined } } : target);
   const req = Object.entries(info.requests).map(([k, v]) => `${k}=${formatAmount(k, v)}`).join(' ') || 'none';
   lines.push(`Pod ${key} (schedulerName ${schedulerName}, priority ${info.priority}, requests ${req})`);
   if (target.spec?.nodeName) lines.push(`Bound to node ${target.spec.nodeName}; the report below shows how the nodes look for it now.`);

@@ -200,3 +200,43 @@ test('pods naming another scheduler are left alone; leader election takes the le
     await env.stop();
   }
 });
+
+test('profiles by schedulerName from a config file; explainPod reports rejections and scores', async () => {
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { explainPod } = await import('./explain');
+  const dir = mkdtempSync(join(tmpdir(), 'sched-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, `apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+- schedulerName: default-scheduler
+- schedulerName: bin-packer
+  pluginConfig:
+  - name: NodeResourcesFit
+    args: {scoringStrategy: {type: MostAllocated}}
+  plugins:
+    score:
+      disabled: [{name: NodeResourcesBalancedAllocation}]
+`);
+  const env = await setup({ schedulerConfig: path });
+  try {
+    await env.nodes.create(undefined, makeNode('busy', { cpu: '4' }));
+    await env.nodes.create(undefined, makeNode('idle', { cpu: '4' }));
+    await env.nodes.create(undefined, makeNode('tainted', { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }));
+    await env.pods.create('default', makePod('filler', { cpu: '2', nodeName: 'busy' }));
+    await env.pods.create('default', makePod('packed', { cpu: '1', schedulerName: 'bin-packer' }));
+    await env.pods.create('default', makePod('spread', { cpu: '1' }));
+    assert.equal(await waitFor('packed', () => nodeOf(env, 'packed')), 'busy', 'MostAllocated profile packs onto the busy node');
+    assert.equal(await waitFor('spread', () => nodeOf(env, 'spread')), 'idle', 'the default profile spreads to the idle node');
+    await env.pods.create('default', makePod('question', { cpu: '3' }));
+    await waitFor('question bound', () => nodeOf(env, 'question'));
+    const report = await explainPod(env.client, 'default', 'question');
+    assert.match(report, /tainted\s+rejected\s+TaintToleration: node\(s\) had untolerated taint \{k: v\} \(preemption cannot help\)/, `report:\n${report}`);
+    assert.match(report, /busy\s+rejected\s+NodeResourcesFit: Insufficient cpu/, `report:\n${report}`);
+    assert.match(report, /NodeResourcesFit \d+/, `score breakdown in report:\n${report}`);
+  } finally {
+    await env.stop();
+  }
+});
