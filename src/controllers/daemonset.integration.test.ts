@@ -5,7 +5,7 @@ import type { Pod } from './common/types';
 import type { DaemonSet } from './daemonset/daemonset';
 import { targetNode } from './daemonset/placement';
 import type { Node } from './nodelifecycle/nodelifecycle';
-import { eventually, startHarness, type Harness } from './testing/harness';
+import { eventually, retryConflict, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 before(async () => {
@@ -31,9 +31,9 @@ test('daemonset (real API): a pod per node, following node labels, rolled to a n
     const s = (await dss.get('default', 'agent')).status;
     return s?.desiredNumberScheduled === 2 && s.numberAvailable === 2 && s.updatedNumberScheduled === 2;
   });
-  await nodes.patch(undefined, 'n3', 'merge', { metadata: { labels: { role: 'worker' } } });
+  await retryConflict(() => nodes.patch(undefined, 'n3', 'merge', { metadata: { labels: { role: 'worker' } } }));
   await eventually('pod on n3 too', async () => JSON.stringify(await placed()) === '["n1","n2","n3"]');
-  await dss.patch('default', 'agent', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'a:2' }] } } } });
+  await retryConflict(() => dss.patch('default', 'agent', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'a:2' }] } } } }));
   await eventually('rolled out', async () => {
     const d = await dss.get('default', 'agent');
     const s = d.status;

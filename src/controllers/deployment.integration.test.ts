@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources, type ResourceClient } from '../client';
 import type { Deployment, Pod, ReplicaSet } from './common/types';
-import { eventually, startHarness, type Harness } from './testing/harness';
+import { eventually, retryConflict, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 let deps: ResourceClient<Deployment>;
@@ -90,7 +90,7 @@ test('deployment (real API): a rolling update stays within maxSurge/maxUnavailab
       if (watching && ready < replicas - 1) violations.push(`${ready} ready < ${replicas - 1}`);
     }
   })();
-  await deps.patch('default', 'roll', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'img:2' }] } } } });
+  await retryConflict(() => deps.patch('default', 'roll', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'img:2' }] } } } }));
   const d2 = await eventually('rollout to img:2', async () => {
     const d = await deps.get('default', 'roll');
     return d.spec.template?.spec?.containers?.[0]?.image === 'img:2' && rolloutDone(d) && d.status?.conditions?.some((c) => c.reason === 'NewReplicaSetAvailable') ? d : undefined;
@@ -109,7 +109,7 @@ test('deployment (real API): a rolling update stays within maxSurge/maxUnavailab
   // kubectl rollout undo: patch the template back to the previous ReplicaSet's (without the hash label).
   const tpl = structuredClone(first.spec!.template!);
   delete tpl.metadata!.labels!['pod-template-hash'];
-  await deps.patch('default', 'roll', 'json', [{ op: 'replace', path: '/spec/template', value: tpl }]);
+  await retryConflict(() => deps.patch('default', 'roll', 'json', [{ op: 'replace', path: '/spec/template', value: tpl }]));
   await eventually('undo back to img:1', async () => {
     const d = await deps.get('default', 'roll');
     const rs = await sets.get('default', first.metadata.name ?? '');

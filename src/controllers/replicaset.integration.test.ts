@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resources } from '../client';
 import type { Pod, ReplicaSet } from './common/types';
-import { eventually, startHarness, type Harness } from './testing/harness';
+import { eventually, retryConflict, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 before(async () => {
@@ -31,7 +31,7 @@ test('replicaset (real API): creates pods, reports status, adopts an orphan, sca
   assert.equal(list.length, 3, `got ${list.length} pods, want 3 (orphan adopted, 2 created)`);
   const orphan = list.find((p) => p.metadata.name === 'orphan');
   assert.equal(orphan?.metadata.ownerReferences?.[0]?.kind, 'ReplicaSet', `orphan owner: ${JSON.stringify(orphan?.metadata.ownerReferences)}`);
-  await rsc.patch('default', 'rs1', 'merge', { spec: { replicas: 1 } });
+  await retryConflict(() => rsc.patch('default', 'rs1', 'merge', { spec: { replicas: 1 } }));
   await eventually('1 pod left', async () => {
     const items = (await pods.list('default', { labelSelector: 'app=rs1' })).items.filter((p) => !p.metadata.deletionTimestamp);
     const r = await rsc.get('default', 'rs1');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Resources } from '../client';
 import type { Pod } from './common/types';
 import type { StatefulSet } from './statefulset/statefulset';
-import { eventually, startHarness, type Harness } from './testing/harness';
+import { eventually, retryConflict, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 before(async () => {
@@ -34,13 +34,13 @@ test('statefulset (real API): ordered creation, rolling update to a new revision
   };
   const first = await eventually('3 ready', done('web-0,web-1,web-2'), 20_000);
   assert.deepEqual(createdOrder.slice(0, 3), ['web-0', 'web-1', 'web-2'], `creation order ${createdOrder.join(',')}`);
-  await sets.patch('default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'w:2' }] } } } });
+  await retryConflict(() => sets.patch('default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'w:2' }] } } } }));
   const rolled = await eventually('rolled', done('web-0,web-1,web-2'), 30_000).then(async (s) => (s.status?.updateRevision !== first.status?.updateRevision ? s : undefined));
   assert.ok(rolled, 'new revision');
   const images = (await pods.list('default', { labelSelector: 'app=web' })).items.map((p) => (p.spec?.containers?.[0] as { image?: string }).image);
   assert.deepEqual(images, ['w:2', 'w:2', 'w:2']);
   assert.deepEqual(createdOrder.slice(3), ['web-2', 'web-1', 'web-0'], `update order ${createdOrder.slice(3).join(',')}`);
-  await sets.patch('default', 'web', 'merge', { spec: { replicas: 1 } });
+  await retryConflict(() => sets.patch('default', 'web', 'merge', { spec: { replicas: 1 } }));
   await eventually('scaled to 1', done('web-0'), 20_000);
   ac.abort();
   await watch;

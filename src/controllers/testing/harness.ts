@@ -99,3 +99,18 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Retries a write answered 409 Conflict. The API server currently answers 409 to a PATCH without
+ * metadata.resourceVersion that races another write (upstream retries such patches itself).
+ */
+export async function retryConflict<T>(fn: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
