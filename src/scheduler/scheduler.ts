@@ -112,6 +112,8 @@ export class Scheduler {
     }
     if (!this.responsible(p) || this.cache.isAssumed(key)) return;
     if (p.metadata?.deletionTimestamp) return this.podGone(key);
+    // SchedulingGates: a gated pod is not scheduled until every gate is removed.
+    if (p.spec?.schedulingGates?.length) return this.queue.delete(key);
     const info = createPodInfo(p);
     const nom = p.status?.nominatedNodeName;
     if (nom) this.cache.nominate(info, nom);

@@ -110,6 +110,7 @@ export interface Pod extends KubeObject {
     overhead?: Record<string, string | number>;
     volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>;
     hostNetwork?: boolean;
+    schedulingGates?: Array<{ name: string }>;
   };
   status?: {
     phase?: string;
