@@ -1,6 +1,6 @@
 // The real kubectl (1.32) against our handlers, over WebSocket (its default) and the SPDY/3.1 fallback.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -13,6 +13,34 @@ const transports: Array<{ name: string; env: Record<string, string>; upgrade: st
 ];
 
 const skip = kubectlPath() ? false : 'kubectl is not installed';
+
+function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves with the accumulated text once `re` matches it; rejects if the process exits first. */
+function waitOutput(child: ReturnType<typeof spawn>, re: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const on = (c: Buffer): void => {
+      text += c.toString();
+      if (re.test(text)) resolve(text);
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('close', (code) => reject(new Error(`exited ${code} before ${re}: ${text}`)));
+  });
+}
+
+/** Polls a condition on the event loop (a test helper for state with no event; bounded by the test runner). */
+async function waitUntil(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
 
 /** Sends `msg` through a local port and reads until as many bytes came back; then closes. */
 function roundTrip(port: number, msg: Buffer): Promise<Buffer> {
@@ -71,6 +99,42 @@ for (const tr of transports) {
       assert.equal(r.stdout.length, input.length, `stdout bytes: got ${r.stdout.length}, want ${input.length}`);
       assert.ok(Buffer.from(r.stdout).equals(input), 'stdout differs from stdin');
       assert.equal(api.execs.at(-1)?.opts.stdin, true, 'stdin=true reached the target');
+    });
+
+    test('exec -it under a pseudo-terminal sends the terminal size on the resize stream', { skip: hasScript() ? false : 'script(1) is not installed' }, async () => {
+      // script(1) gives kubectl a pty of 100x40; the command waits for a line typed after the size arrived.
+      const cmd = `stty cols 100 rows 40; exec ${kubectlPath() as string} exec -it p -- sh -c 'read l; echo got $l; exit 5'`;
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: kubectlEnv(api, tr.env) });
+      const done = new Promise<number | null>((r) => child.once('close', r));
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+      try {
+        const before = api.execs.length;
+        await waitUntil(() => api.execs.length > before);
+        const call = api.execs.at(-1);
+        await call?.resized;
+        child.stdin.write('typed\n'); // raw mode: no CR to NL translation
+        const code = await done;
+        assert.equal(code, 5, `exit code: got ${code}, want 5 (output ${JSON.stringify(out)})`);
+        assert.match(out, /got typed/, `output: got ${JSON.stringify(out)}`);
+        assert.deepEqual(call?.resizes[0], [100, 40], `first resize: got ${JSON.stringify(call?.resizes)}`);
+        assert.deepEqual([call?.opts.tty, call?.opts.stdin, call?.opts.stderr], [true, true, false], `options: got ${JSON.stringify(call?.opts)}`);
+        assert.doesNotMatch(out, /Unhandled Error/, `kubectl logged an error: ${JSON.stringify(out)}`);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+
+    test('killing kubectl mid-command kills the process in the pod', async () => {
+      const child = spawn(kubectlPath() as string, ['exec', 'p', '--', 'sh', '-c', 'echo started; exec sleep 60'], { env: kubectlEnv(api, tr.env) });
+      const exited = new Promise((r) => child.once('close', r));
+      await waitOutput(child, /started/);
+      const call = api.execs.at(-1);
+      child.kill('SIGKILL');
+      await exited;
+      await call?.closed;
+      const code = await call?.exited;
+      assert.equal(code, 137, `process exit: got ${code}, want 137 (SIGKILL)`);
     });
 
     test('attach -i p relays stdin to the container and exits 0 when it ends', async () => {

@@ -68,7 +68,6 @@ export async function serveRemoteCommandSpdy(
     onResize: resizeStream ? relay.subscribe : undefined,
     writeError: (payload) => new Promise((resolve, reject) => errorStream.write(payload, (err) => (err ? reject(err) : resolve()))),
     finish: () => {
-      for (const t of ['stdin', 'resize'] as const) got.get(t)?.end();
       errorStream.end(() => session.close());
       // An error stream already destroyed never calls back.
       if (errorStream.destroyed) session.close();

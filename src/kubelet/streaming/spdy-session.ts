@@ -146,16 +146,22 @@ export class SpdySession {
     });
   }
 
-  /** Sends GOAWAY, flushes what is queued, and ends the transport. */
-  close(): void {
+  /**
+   * Sends GOAWAY and lets the client close the connection, as spdystream's Close does (kubectl closes as
+   * soon as it has read the error stream). Ending it ourselves at once would race the client's last
+   * writes (e.g. a terminal size), which it then reports as errors. After `graceMs` the transport is
+   * ended and, a little later, destroyed.
+   */
+  close(graceMs = 2000): void {
     if (!this.goneAway && !this.isClosed) {
       this.goneAway = true;
       this.enqueue(encodeFrame({ type: 'goaway', lastGoodStreamId: this.lastStreamId, status: 0 }));
     }
-    this.endAfterFlush = true;
-    if (!this.pumping && !this.transport.writableEnded) this.transport.end();
-    // Do not wait forever for a peer that keeps its side open.
-    setTimeout(() => this.transport.destroy(), 5000).unref();
+    setTimeout(() => {
+      this.endAfterFlush = true;
+      if (!this.pumping && !this.transport.writableEnded) this.transport.end();
+      setTimeout(() => this.transport.destroy(), 1000).unref();
+    }, graceMs).unref();
   }
 
   /** Tears the connection down at once. */
@@ -293,7 +299,7 @@ export class SpdySession {
     if (err instanceof SpdyProtocolError && !this.isClosed && !this.goneAway) {
       this.goneAway = true;
       this.enqueue(encodeFrame({ type: 'goaway', lastGoodStreamId: this.lastStreamId, status: 1 }));
-      this.close();
+      this.close(0);
     } else {
       this.destroy();
     }

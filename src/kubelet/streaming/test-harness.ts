@@ -15,6 +15,22 @@ import type { RemoteCommandOptions } from './types';
 export interface ExecCall {
   opts: RemoteCommandOptions;
   resizes: Array<[number, number]>;
+  /** Resolves when the handler called ExecSession.close() (the client went away, or cleanup after exit). */
+  closed: Promise<void>;
+  markClosed: () => void;
+  /** Resolves at the first terminal resize. */
+  resized: Promise<void>;
+  markResized: () => void;
+  /** The process's exit code (128+n for signal n). */
+  exited?: Promise<number>;
+}
+
+function newCall(opts: RemoteCommandOptions): ExecCall {
+  let markClosed!: () => void;
+  const closed = new Promise<void>((r) => { markClosed = r; });
+  let markResized!: () => void;
+  const resized = new Promise<void>((r) => { markResized = r; });
+  return { opts, resizes: [], closed, markClosed, resized, markResized };
 }
 
 /** Starts `opts.command` via `/bin/sh -c 'exec "$@"'` as an ExecSession. */
@@ -24,15 +40,20 @@ export function spawnSession(command: string[], opts: RemoteCommandOptions, call
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (signalNumbers[signal] ?? 1) : 1)));
   });
+  if (call) call.exited = exit;
   const stdout = child.stdout as NonNullable<ChildProcess['stdout']>;
   const stderr = child.stderr as NonNullable<ChildProcess['stderr']>;
   return {
     stdin: child.stdin ?? undefined,
     stdout,
     stderr,
-    resize: (cols, rows) => call?.resizes.push([cols, rows]),
+    resize: (cols, rows) => {
+      call?.resizes.push([cols, rows]);
+      call?.markResized();
+    },
     exit,
     close: () => {
+      call?.markClosed();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
@@ -119,7 +140,7 @@ export async function startFakeApi(opts: { attachCommand?: string[] } = {}): Pro
     requests.push(`${req.method ?? ''} ${req.url ?? ''} upgrade=${req.headers.upgrade ?? ''}`);
     const path = (req.url ?? '/').split('?')[0];
     const start = (command: string[], o: RemoteCommandOptions): Promise<ExecSession> => {
-      const call: ExecCall = { opts: o, resizes: [] };
+      const call = newCall(o);
       execs.push(call);
       return Promise.resolve(spawnSession(command, o, call));
     };
