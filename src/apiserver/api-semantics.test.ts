@@ -194,6 +194,7 @@ describe('API semantics', () => {
   test('metrics are Prometheus text with request counts', async () => {
     const m = await call('GET', '/metrics');
     assert.match(m.body, /^apiserver_request_total\{verb="LIST",resource="configmaps",code="200"\} \d+$/m);
-    assert.match(m.body, /apiserver_request_duration_seconds_bucket\{verb="POST"|apiserver_request_duration_seconds_bucket\{verb="CREATE"/);
+    assert.match(m.body, /apiserver_request_duration_seconds_bucket\{verb="CREATE",resource="configmaps",le="0\.001"\} \d+/);
+    assert.match(m.body, /berth_store_request_duration_seconds_count\{operation="create",type="configmaps"\} [1-9]\d*/, 'store latency by operation and resource');
   });
 });

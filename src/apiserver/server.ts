@@ -30,6 +30,7 @@ import { strategyFor } from './registry/strategies';
 import type { AdmissionContext } from './registry/strategy';
 import { EventHub, ResourceCache } from './watch-cache';
 import { bootstrap } from './bootstrap';
+import { instrumentStore } from './instrumented-store';
 
 export const KUBE_VERSION = {
   major: '1',
@@ -81,8 +82,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const level = o.logLevel ?? 'info';
   const debug = level === 'debug';
   const metrics = new Metrics();
-  const hub = new EventHub(o.store, now);
-  const allocator = new Allocator(o.store, parseCidr(o.serviceCidr ?? '10.43.0.0/16'));
+  const store = instrumentStore(o.store, metrics);
+  const hub = new EventHub(store, now);
+  const allocator = new Allocator(store, parseCidr(o.serviceCidr ?? '10.43.0.0/16'));
 
   // One cache and one registry per storage location; every served version maps onto one of them.
   const registries = new Map<string, Registry>(); // `${group}/${plural}` of the storage resource
@@ -105,7 +107,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const leaseFor = async (ttl: number): Promise<number> => {
     const t = now();
     if (eventLease && eventLease.expires - t > (ttl - 60) * 1000) return eventLease.id;
-    const id = await o.store.grantLease(ttl + 60);
+    const id = await store.grantLease(ttl + 60);
     eventLease = { id, expires: t + (ttl + 60) * 1000 };
     return id;
   };
@@ -124,7 +126,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         hub.register(cache);
       }
       reg = new Registry({
-        store: o.store,
+        store,
         hub,
         cache,
         info: s,
