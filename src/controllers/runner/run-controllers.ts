@@ -3,6 +3,7 @@
 //
 //   runControllers ─► [leader election] ─► build controllers (informers register) ─► factory.start
 //                                             └─► wait for cache sync ─► workers ... until signal/lease lost
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
@@ -46,6 +47,8 @@ export async function runControllers(opts: RunControllersOptions & { registry: R
   const client = createClient({ userAgent: 'berth-controller-manager', ...opts.config });
 
   const runOnce = async (signal: AbortSignal): Promise<void> => {
+    // Every informer, watch and work queue listens on this signal.
+    setMaxListeners(0, signal);
     const informers = createSharedInformerFactory(client, { onError: (e, where) => log('warn', `informer: ${where}: ${String(e)}`) });
     const recorder = createEventRecorder(client, { component: 'controller-manager', clock, onError: (e) => log('debug', `event: ${String(e)}`) });
     const running = names.map((name) => startController({
