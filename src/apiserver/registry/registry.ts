@@ -254,32 +254,40 @@ export class Registry {
     applyDefaults(info.group, o.version, info.kind, obj);
     await this.d.strategy.prepareForCreate?.(obj, this.d.admission);
     validateForCreate(info, obj);
-    const name = str(m.name)!;
+    let name = str(m.name)!;
     const withFields = o.managedFieldsDone ? obj : recordManagedFields(info, { old: undefined, updated: obj, manager: o.fieldManager ?? 'unknown', now: rfc3339(now) });
     if (o.dryRun) {
       if (this.peek(ns, name)) throw errors.alreadyExists(info.group, info.plural, name);
       return { key: this.key(ns, name), namespace: ns, name, rv: 0, obj: withFields, json: () => Buffer.from(JSON.stringify(withFields)) };
     }
-    const key = this.key(ns, name);
     let lease = 0;
     if (this.d.strategy.ttlSeconds && this.d.leaseFor) lease = await this.d.leaseFor(this.d.strategy.ttlSeconds);
     await this.d.strategy.beforeWrite?.(withFields, undefined);
-    try {
-      const kv = await this.d.store.create(key, encodeForStore(withFields), { lease }).catch(async (e: unknown) => {
-        await this.d.strategy.afterWriteFailed?.(withFields, undefined);
-        throw e;
-      });
-      meta(withFields).resourceVersion = String(kv.modRevision);
-      await this.d.hub.waitFor(kv.modRevision);
-      return this.d.cache.items.get(key)?.rv === kv.modRevision ? this.d.cache.items.get(key)! : { key, namespace: ns, name, rv: kv.modRevision, obj: withFields, json: () => Buffer.from(JSON.stringify(withFields)) };
-    } catch (e) {
-      if (e instanceof KeyExistsError) {
-        if (generated) {
-          throw new ApiError(409, 'AlreadyExists', `${info.group ? `${info.plural}.${info.group}` : info.plural} "${name}" already exists, the server was not able to generate a unique name for the object`, { name, kind: info.plural });
+    // A generated name that is taken is generated again (upstream's RetryGenerateName, GA in 1.32: 8 tries).
+    for (let attempt = 0; ; attempt++) {
+      const key = this.key(ns, name);
+      try {
+        const kv = await this.d.store.create(key, encodeForStore(withFields), { lease });
+        meta(withFields).resourceVersion = String(kv.modRevision);
+        await this.d.hub.waitFor(kv.modRevision);
+        const cached = this.d.cache.items.get(key);
+        return cached?.rv === kv.modRevision ? cached : { key, namespace: ns, name, rv: kv.modRevision, obj: withFields, json: () => Buffer.from(JSON.stringify(withFields)) };
+      } catch (e) {
+        if (e instanceof KeyExistsError && generated && attempt < 7) {
+          name = `${String(m.generateName)}${randomSuffix()}`;
+          m.name = name;
+          meta(withFields).name = name;
+          continue;
         }
-        throw errors.alreadyExists(info.group, info.plural, name);
+        await this.d.strategy.afterWriteFailed?.(withFields, undefined);
+        if (e instanceof KeyExistsError) {
+          if (generated) {
+            throw new ApiError(409, 'AlreadyExists', `${info.group ? `${info.plural}.${info.group}` : info.plural} "${name}" already exists, the server was not able to generate a unique name for the object`, { name, kind: info.plural });
+          }
+          throw errors.alreadyExists(info.group, info.plural, name);
+        }
+        throw this.storeError(e, name);
       }
-      throw this.storeError(e, name);
     }
   }
 
