@@ -1,0 +1,100 @@
+// iptables mode: kube-proxy-style NAT chains (iptables-rules.ts) written with `iptables-restore --noflush`,
+// rewriting only the chains whose rules changed since the last successful sync.
+import type { AddressManager } from './addresses';
+import { mustExec, type Exec } from './exec';
+import { buildNatChains, CHAIN_PREFIX, JUMPS, restorePayload } from './iptables-rules';
+import type { LogFn, Proxier, ServicePortInfo } from './types';
+
+export interface IptablesProxierOptions {
+  exec: Exec;
+  nodeIP: string;
+  addresses?: AddressManager;
+  nodePortAddresses?: string[];
+  log: LogFn;
+}
+
+export interface IptablesProxier extends Proxier {
+  /** Chains written by the last sync (name → rules), for tests and the benchmark. */
+  readonly lastWrite: { changed: string[]; removed: string[] };
+}
+
+/** True when this process can run iptables mode here: iptables-restore exists and the nat table answers. */
+export async function iptablesUsable(exec: Exec): Promise<boolean> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return false;
+  try {
+    const r = await exec('iptables', ['-w', '5', '-t', 'nat', '-S', 'OUTPUT']);
+    return r.code === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function existingBerthChains(exec: Exec): Promise<string[]> {
+  const out = await mustExec(exec, 'iptables-save', ['-t', 'nat']);
+  const chains: string[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^:(\S+) /.exec(line);
+    if (m && m[1]!.startsWith(CHAIN_PREFIX)) chains.push(m[1]!);
+  }
+  return chains;
+}
+
+function jumpArgs(j: (typeof JUMPS)[number]): string[] {
+  return ['-m', 'comment', '--comment', j.comment, '-j', j.target];
+}
+
+export function createIptablesProxier(opts: IptablesProxierOptions): IptablesProxier {
+  const { exec, log } = opts;
+  const nodePortAddresses = opts.nodePortAddresses ?? [opts.nodeIP];
+  /** Chain → joined rules as last written; undefined means "unknown: rewrite everything". */
+  let written: Map<string, string> | undefined;
+  const lastWrite = { changed: [] as string[], removed: [] as string[] };
+
+  async function ensureJumps(): Promise<void> {
+    for (const j of JUMPS) {
+      const check = await exec('iptables', ['-w', '5', '-t', 'nat', '-C', j.chain, ...jumpArgs(j)]);
+      if (check.code !== 0) await mustExec(exec, 'iptables', ['-w', '5', '-t', 'nat', '-I', j.chain, '1', ...jumpArgs(j)]);
+    }
+  }
+
+  return {
+    mode: 'iptables',
+    lastWrite,
+    async sync(state: ServicePortInfo[]) {
+      const chains = buildNatChains(state, { nodePortAddresses });
+      const joined = new Map<string, string>();
+      for (const [name, rules] of chains) joined.set(name, rules.join('\n'));
+      const first = written === undefined;
+      const before = written ?? new Map<string, string>();
+      const changed = [...joined.keys()].filter((c) => first || before.get(c) !== joined.get(c));
+      const existing = first ? await existingBerthChains(exec) : [...before.keys()];
+      const removed = existing.filter((c) => !joined.has(c));
+      if (opts.addresses) await opts.addresses.sync(new Set(state.map((s) => s.clusterIP)));
+      lastWrite.changed = changed;
+      lastWrite.removed = removed;
+      if (changed.length === 0 && removed.length === 0) return;
+      written = undefined; // a failed restore leaves the kernel state unknown → full rewrite next time
+      await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(chains, changed, removed));
+      if (first) await ensureJumps();
+      written = joined;
+      log('debug', `proxy/iptables: wrote ${changed.length} chain(s), removed ${removed.length}`);
+    },
+    async describe() {
+      const out = await mustExec(exec, 'iptables-save', ['-t', 'nat']);
+      return out.split('\n').filter((l) => l.includes(CHAIN_PREFIX)).join('\n');
+    },
+    async cleanup() {
+      for (const j of JUMPS) {
+        // -D removes one copy; loop in case a crash left duplicates.
+        for (let i = 0; i < 10; i++) {
+          const r = await exec('iptables', ['-w', '5', '-t', 'nat', '-D', j.chain, ...jumpArgs(j)]);
+          if (r.code !== 0) break;
+        }
+      }
+      const chains = await existingBerthChains(exec);
+      if (chains.length > 0) await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(new Map(), [], chains));
+      written = undefined;
+      if (opts.addresses) await opts.addresses.cleanup();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Runs the proxy contract (contract.ts) against both modes. Each mode runs in a child process inside a
+// network namespace created here (and deleted afterwards): the API server, the proxy, the backends and the
+// clients all live in it, so berth0, the unreachable route and the nat rules never touch the host's own
+// network. Needs root (ip netns); skipped otherwise.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { realExec } from './exec';
+import { proxyContract } from './contract';
+
+const inside = process.env.BERTH_PROXY_TEST_NETNS;
+const mode = process.env.BERTH_PROXY_TEST_MODE;
+
+async function assertNoIptablesLeftovers(): Promise<void> {
+  const save = await realExec('iptables-save', ['-t', 'nat']);
+  const left = save.stdout.split('\n').filter((l) => l.includes('BERTH'));
+  assert.deepEqual(left, [], `nat rules/chains left after shutdown: got ${left.length}, want none`);
+}
+
+async function assertNoAddressLeftovers(): Promise<void> {
+  const link = await realExec('ip', ['link', 'show', 'berth0']);
+  assert.notEqual(link.code, 0, `berth0 after shutdown: got present, want removed`);
+  const route = await realExec('ip', ['route', 'show', '10.43.0.0/16']);
+  assert.equal(route.stdout.trim(), '', `service CIDR route after shutdown: got ${route.stdout.trim()}, want none`);
+}
+
+if (inside && (mode === 'iptables' || mode === 'userspace')) {
+  proxyContract({
+    mode,
+    async assertCleanedUp() {
+      await assertNoIptablesLeftovers();
+      await assertNoAddressLeftovers();
+    },
+  });
+} else {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasIp = spawnSync('ip', ['-V']).status === 0;
+  for (const m of ['iptables', 'userspace'] as const) {
+    test(`proxy contract, ${m} mode, in a private network namespace`, { skip: !root || !hasIp ? 'needs root and iproute2' : false }, async () => {
+      const ns = `berth-proxy-${process.pid}-${m}`;
+      const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+      assert.equal(add.status, 0, `ip netns add ${ns}: ${add.stderr}`);
+      try {
+        spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+        const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', import.meta.filename], {
+          env: { ...process.env, BERTH_PROXY_TEST_NETNS: ns, BERTH_PROXY_TEST_MODE: m, NODE_TEST_CONTEXT: undefined },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const code = await new Promise<number | null>((r) => child.on('close', r));
+        for (const line of out.split('\n')) if (line.startsWith('#') && line.includes('endpoint removal')) console.log(line);
+        assert.equal(code, 0, `contract suite in ${ns}: exit ${code}, want 0; output:\n${out}`);
+      } finally {
+        spawnSync('ip', ['netns', 'del', ns]);
+      }
+    });
+  }
+}
