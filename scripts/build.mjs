@@ -1,7 +1,7 @@
 // Builds the berth command: esbuild bundles our TypeScript (dependencies stay external) into dist/.
 // Type-checking is separate (`npm run typecheck`), so a build takes about a second.
 import { build } from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, rmSync } from 'node:fs';
 
 // Every entry point that runs as its own module: the CLI and any worker-thread or child-process entry
 // (files named *.worker.ts), so `new Worker(new URL('./x.worker.js', import.meta.url))` resolves in dist/.
@@ -16,6 +16,8 @@ function workerEntries(dir) {
 }
 
 const entryPoints = ['src/cli/main.ts', ...workerEntries('src')].filter((p) => existsSync(p));
+// Start from an empty dist/: code-split chunks have hashed names and would pile up.
+rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints,
   outdir: 'dist',

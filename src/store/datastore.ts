@@ -1,7 +1,6 @@
 // Choosing and opening a backend: the --datastore flag and createStore().
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EtcdStore } from './etcd/etcd-store';
 import { SqliteStore } from './sqlite/sqlite-store';
 import type { Store } from './types';
 
@@ -39,5 +38,7 @@ export async function createStore(opts: DatastoreConfig): Promise<Store> {
     return SqliteStore.open({ path: opts.path });
   }
   if (opts.endpoints.length === 0) throw new Error('etcd datastore needs at least one endpoint');
+  // Loaded on demand: the etcd client (gRPC, protobuf) costs start-up time and memory sqlite users never need.
+  const { EtcdStore } = await import('./etcd/etcd-store');
   return EtcdStore.connect({ endpoints: opts.endpoints });
 }
