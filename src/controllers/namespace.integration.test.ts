@@ -7,7 +7,7 @@ import { eventually, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ controllers: ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'serviceaccount'] });
+  h = await startHarness({ controllers: ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'serviceaccount', 'root-ca-cert-publisher'] });
 });
 after(async () => {
   await h.stop();
@@ -23,6 +23,8 @@ test('serviceaccount (real API): every namespace gets a default ServiceAccount, 
     return sa && sa.metadata?.uid !== first.metadata?.uid ? sa : undefined;
   });
   assert.ok(second.metadata?.uid, 'recreated with a new uid');
+  const ca = await eventually('kube-root-ca.crt', () => h.client.resource<KubeObject & { data?: Record<string, string> }>(Resources.configmaps).get('sa-test', 'kube-root-ca.crt'));
+  assert.equal(ca.data?.['ca.crt'], h.server.caPem, 'the API server CA is published');
 });
 
 const FINALIZE_BUG = 'API server: PUT /api/v1/namespaces/<n>/finalize answers 200 but keeps spec.finalizers (the namespaces strategy\'s prepareForUpdate resets spec for the finalize subresource too)';

@@ -10,6 +10,7 @@ import { namespaceController } from './namespace/namespace';
 import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
 import { podGCController } from './podgc/podgc';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
+import { rootCAController } from './rootca/rootca';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
 import { statefulSetController } from './statefulset/statefulset';
 import type { ControllerFactory } from './runner/types';
@@ -20,6 +21,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   garbagecollector: garbageCollectorController,
   namespace: namespaceController,
   serviceaccount: serviceAccountController,
+  'root-ca-cert-publisher': rootCAController,
   replicationcontroller: replicationControllerController,
   endpoints: endpointsController,
   endpointslice: endpointSliceController,
