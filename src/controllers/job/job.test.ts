@@ -4,7 +4,7 @@ import { FakeClock, Resources } from '../../client';
 import type { Pod } from '../common/types';
 import { Expectations } from '../replicaset/expectations';
 import { FakeClient, recorder } from '../testing/fake-client';
-import { createJobReconciler, TRACKING_FINALIZER, type Job } from './job';
+import { COMPLETION_INDEX, createJobReconciler, formatIndexes, parseIndexes, TRACKING_FINALIZER, type Job } from './job';
 
 const T0 = Date.UTC(2025, 0, 1);
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -77,4 +77,27 @@ test('job: created pods carry the tracking finalizer; failures back off', async 
   assert.deepEqual(created?.metadata.finalizers, [TRACKING_FINALIZER]);
   assert.equal(created?.metadata.generateName, 'j-');
   assert.equal(h.status()?.failed, 1);
+});
+
+test('job: Indexed completion mode', async () => {
+  assert.equal(formatIndexes(parseIndexes('0,2-4,7')), '0,2-4,7');
+  assert.equal(formatIndexes(new Set([5, 1, 2, 3])), '1-3,5');
+  assert.equal(formatIndexes(new Set()), '');
+  const indexedPod = (i: number, phase: string): Pod => {
+    const p = pod(`i${i}`, phase);
+    p.metadata.annotations = { [COMPLETION_INDEX]: String(i) };
+    return p;
+  };
+  const h = setup(job({ completionMode: 'Indexed', completions: 5, parallelism: 2 }, { completedIndexes: '0', succeeded: 1 }), [indexedPod(1, 'Running'), indexedPod(2, 'Succeeded')]);
+  await h.run();
+  const created = h.fake.actions.filter((a) => a.verb === 'create').map((a) => a.body as Pod);
+  assert.deepEqual(created.map((p) => p.metadata.annotations?.[COMPLETION_INDEX]), ['3'], 'the lowest free index');
+  const c = created[0]!;
+  assert.equal(c.metadata.generateName, 'j-3-');
+  assert.equal(c.spec?.hostname, 'j-3');
+  assert.deepEqual((c.spec?.containers?.[0]?.env as Array<{ name: string }>).map((e) => e.name), ['JOB_COMPLETION_INDEX']);
+  assert.deepEqual([h.status()?.completedIndexes, h.status()?.succeeded], ['0,2', 2]);
+  const done = setup(job({ completionMode: 'Indexed', completions: 3 }, { completedIndexes: '0-1', succeeded: 2 }), [indexedPod(2, 'Succeeded')]);
+  await done.run();
+  assert.equal(done.status()?.conditions?.find((x) => x.type === 'Complete')?.status, 'True', 'every index done: Complete');
 });

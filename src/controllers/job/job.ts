@@ -5,7 +5,9 @@
 // Finished pods are counted with upstream's finalizer protocol, so a pod is never counted twice nor lost:
 //   pods carry `batch.kubernetes.io/job-tracking`; a finished pod's UID goes to status.uncountedTerminatedPods
 //   (status write) ─► its finalizer is removed ─► the UID moves into succeeded/failed (status write).
-// NonIndexed completion mode only (Indexed jobs run as NonIndexed).
+// Indexed completion mode: pod i carries the completion index (annotation, label, JOB_COMPLETION_INDEX env,
+// hostname <job>-<i>); the Job completes when every index in [0, completions) has succeeded once
+// (status.completedIndexes). backoffLimitPerIndex and success/pod-failure policies are not implemented.
 import { selectorFromSpec } from '../../api/selectors';
 import { deletedObject, isNotFound, Resources, type Client, type Clock, type EventRecorder, type KubeObject, type Lister } from '../../client';
 import { getCondition, rfc3339 } from '../common/conditions';
@@ -18,6 +20,37 @@ import { slowStartBatch } from '../replicaset/manage';
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
 
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+
+/** The completion index of an Indexed Job's pod. */
+export function podIndex(p: Pod): number | undefined {
+  const v = p.metadata.annotations?.[COMPLETION_INDEX] ?? p.metadata.labels?.[COMPLETION_INDEX];
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** "1,3-5" ⇄ {1,3,4,5} (status.completedIndexes). */
+export function parseIndexes(s: string | undefined): Set<number> {
+  const out = new Set<number>();
+  for (const part of (s ?? '').split(',')) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    for (let i = a; i <= (b ?? a); i++) out.add(i);
+  }
+  return out;
+}
+
+export function formatIndexes(set: Set<number>): string {
+  const xs = [...set].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
+    parts.push(i === j ? String(xs[i]) : `${xs[i]}-${xs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
 
 export interface JobStatus {
   active?: number;
@@ -26,6 +59,7 @@ export interface JobStatus {
   failed?: number;
   startTime?: string;
   completionTime?: string;
+  completedIndexes?: string;
   conditions?: Condition[];
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 }
@@ -35,6 +69,7 @@ export interface Job extends KubeObject {
   spec?: {
     parallelism?: number;
     completions?: number;
+    completionMode?: 'NonIndexed' | 'Indexed';
     backoffLimit?: number;
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
@@ -126,13 +161,17 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
     for (const p of newlyFinished) (podSucceeded(p) ? unS : unF).add(p.metadata.uid ?? '');
     if (newlyFinished.length) await writeStatus({ ...status, uncountedTerminatedPods: { succeeded: [...unS], failed: [...unF] } });
     for (const p of pods) if (hasFinalizer(p) && (unS.has(p.metadata.uid ?? '') || unF.has(p.metadata.uid ?? ''))) await dropFinalizer(p);
-    const succeeded = (status.succeeded ?? 0) + unS.size;
+    const indexed = job.spec?.completionMode === 'Indexed' && job.spec.completions !== undefined;
+    const completedIdx = parseIndexes(status.completedIndexes);
+    if (indexed) for (const p of pods) if (unS.has(p.metadata.uid ?? '') && podIndex(p) !== undefined && podIndex(p)! < job.spec!.completions!) completedIdx.add(podIndex(p)!);
+    const succeeded = indexed ? completedIdx.size : (status.succeeded ?? 0) + unS.size;
     const failed = (status.failed ?? 0) + unF.size;
     if (unF.size) lastFailure.set(key, now);
 
     let active = pods.filter((p) => !podFinished(p));
     const spec = job.spec ?? {};
     const next: JobStatus = { ...structuredClone(job.status ?? {}), succeeded, failed, uncountedTerminatedPods: {} };
+    if (indexed) next.completedIndexes = formatIndexes(completedIdx);
     if (!next.startTime && !spec.suspend) next.startTime = rfc3339(now);
     let conditions = next.conditions ?? [];
     let result: Result = {};
@@ -190,10 +229,17 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
           if (since !== undefined && now < since + backoff) {
             result = { requeueAfterMs: since + backoff - now };
           } else {
-            const n = want - active.length;
+            let n = want - active.length;
+            // Indexed: the lowest indexes neither completed nor running.
+            const free: number[] = [];
+            if (indexed) {
+              const busy = new Set(active.map(podIndex));
+              for (let i = 0; i < spec.completions! && free.length < n; i++) if (!completedIdx.has(i) && !busy.has(i)) free.push(i);
+              n = free.length;
+            }
             d.expectations.expectCreations(key, n);
             const res = await slowStartBatch(n, 1, async () => {
-              const pod = await podsApi.create(req.namespace, podFromJob(job));
+              const pod = await podsApi.create(req.namespace, podFromJob(job, indexed ? free.shift() : undefined));
               d.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
             });
             if (res.ok < n) d.expectations.lowerCreations(key, n - res.ok);
@@ -237,19 +283,33 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
 }
 
 /** The pod a Job creates: the template, the tracking finalizer, a controller reference. */
-export function podFromJob(job: Job): Pod {
+export function podFromJob(job: Job, index?: number): Pod {
   const t = job.spec?.template ?? {};
   const tm = t.metadata ?? {};
-  return {
+  const pod: Pod = {
     apiVersion: 'v1', kind: 'Pod',
     metadata: {
-      generateName: `${job.metadata.name ?? ''}-`, namespace: job.metadata.namespace,
+      generateName: `${job.metadata.name ?? ''}-${index === undefined ? '' : `${index}-`}`, namespace: job.metadata.namespace,
       ...(tm.labels ? { labels: { ...tm.labels } } : {}), ...(tm.annotations ? { annotations: { ...tm.annotations } } : {}),
       finalizers: [...(tm.finalizers ?? []), TRACKING_FINALIZER],
       ownerReferences: [newControllerRef(job, 'batch/v1', 'Job')],
     },
     spec: structuredClone(t.spec ?? {}),
   };
+  if (index !== undefined) {
+    pod.metadata.annotations = { ...pod.metadata.annotations, [COMPLETION_INDEX]: String(index) };
+    pod.metadata.labels = { ...pod.metadata.labels, [COMPLETION_INDEX]: String(index) };
+    const spec = pod.spec!;
+    spec.hostname = `${job.metadata.name ?? ''}-${index}`;
+    const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
+    for (const list of [spec.containers, spec.initContainers]) {
+      for (const c of list ?? []) {
+        const cur = (c.env as Array<{ name: string }> | undefined) ?? [];
+        if (!cur.some((e) => e.name === env.name)) c.env = [...cur, env];
+      }
+    }
+  }
+  return pod;
 }
 
 export const jobController: ControllerFactory = (ctx: ControllerContext) => {
