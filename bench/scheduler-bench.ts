@@ -6,7 +6,9 @@
 //   node --import tsx bench/scheduler-bench.ts [--quick] [--only=Name,Name]
 import { startTestServer } from '../test/support/server';
 import { createClient, Resources, type Client, type ClientConfig } from '../src/client/index';
-import { startSchedulerWorker, type Techniques } from '../src/scheduler/index';
+import { createPodInfo, defaultSchedulerConfig, SchedulerCache, startSchedulerWorker, type Techniques } from '../src/scheduler/index';
+import { SchedulingAlgorithm } from '../src/scheduler/algorithm';
+import { buildProfile } from '../src/scheduler/profile';
 import { makeNode, makePod, overcommitted, runWatchingKubelets } from '../src/scheduler/testing';
 import type { Node, Pod } from '../src/scheduler/types';
 
@@ -138,6 +140,46 @@ async function runWorkload(w: Workload): Promise<void> {
     client.close();
     await srv.stop();
   }
+}
+
+/**
+ * The scheduling cycle alone (no API, no binding): what each Borg technique buys in CPU per pod,
+ * free of API-server and machine-load noise. Pods are assumed onto the chosen node as in the binder.
+ */
+function cycleOnly(name: string, nodes: number, pods: number, techniques: Techniques, pod: (i: number) => Pod): void {
+  const cache = new SchedulerCache();
+  for (let i = 0; i < nodes; i++) cache.upsertNode(basicNode(i));
+  const handle = { cache, getObject: () => undefined, ownerSelectors: () => [], bind: () => Promise.resolve() };
+  const profile = buildProfile(defaultSchedulerConfig().profiles[0]!, handle);
+  const algo = new SchedulingAlgorithm({ cache, percentageOfNodesToScore: 0, techniques, random: Math.random });
+  const lat: number[] = [];
+  const t0 = performance.now();
+  let bound = 0;
+  for (let i = 0; i < pods; i++) {
+    const t = performance.now();
+    const p = createPodInfo(pod(i));
+    const r = algo.schedule(profile, p);
+    if (r.ok) {
+      cache.addPod(p, r.node, true);
+      bound++;
+    }
+    lat.push(performance.now() - t);
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`sched-bench workload=CycleOnly/${name} nodes=${nodes} pods=${pods} bound=${bound} pods_per_s=${(bound / s).toFixed(1)} p99_ms=${pct(lat, 99).toFixed(2)} mean_ms=${((s * 1000) / pods).toFixed(3)}`);
+}
+
+const ON: Techniques = { equivalenceClasses: true, scoreCache: true, sampling: true };
+if (!only || only.some((o) => o.startsWith('CycleOnly'))) {
+  const spreadPod = (i: number): Pod => makePod(`s-${i}`, { cpu: '100m', memory: '500Mi', labels: { app: 'spread' }, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }] });
+  for (const [name, t] of [
+    ['all', ON], ['no-equivalence-classes', { ...ON, equivalenceClasses: false }], ['no-score-cache', { ...ON, scoreCache: false }],
+    ['no-sampling', { ...ON, sampling: false }], ['none', { equivalenceClasses: false, scoreCache: false, sampling: false }],
+  ] as Array<[string, Techniques]>) {
+    cycleOnly(`SchedulingBasic/${name}`, scale(5000), scale(10_000), t, basicPod);
+  }
+  cycleOnly('TopologySpreading/all', scale(5000), scale(10_000), ON, spreadPod);
+  cycleOnly('TopologySpreading/none', scale(5000), scale(10_000), { equivalenceClasses: false, scoreCache: false, sampling: false }, spreadPod);
 }
 
 for (const w of workloads()) {

@@ -14,6 +14,9 @@ import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { Profile } from './profile';
 import { CycleState, type Status } from './types';
+import type { FilterPlugin } from './framework';
+
+const ACTIVE_FILTERS = 'framework/activeFilters';
 
 export interface Techniques {
   equivalenceClasses: boolean;
@@ -45,13 +48,20 @@ export type CycleResult =
   | { ok: false; fit: FitError; state: CycleState; error?: undefined }
   | { ok: false; error: string; state: CycleState; fit?: undefined };
 
-interface CacheEntry {
-  gen: number;
-  v: Status | undefined;
-}
-interface ScoreEntry {
-  gen: number;
-  raw: number[];
+/** Per-class memo, indexed by NodeInfo.id: the node generation a value was computed at, and the value. */
+class Memo<T> {
+  gens: number[] = [];
+  vals: T[] = [];
+  get(id: number, gen: number): T | undefined {
+    return this.gens[id] === gen ? this.vals[id] : undefined;
+  }
+  has(id: number, gen: number): boolean {
+    return this.gens[id] === gen;
+  }
+  set(id: number, gen: number, v: T): void {
+    this.gens[id] = gen;
+    this.vals[id] = v;
+  }
 }
 
 export interface AlgorithmOptions {
@@ -63,18 +73,18 @@ export interface AlgorithmOptions {
 
 export class SchedulingAlgorithm {
   private nextStart = 0;
-  private readonly feasibility = new Map<string, Map<string, CacheEntry>>();
-  private readonly scoreMemo = new Map<string, Map<string, ScoreEntry>>();
+  private readonly feasibility = new Map<string, Memo<Status | undefined>>();
+  private readonly scoreMemo = new Map<string, Memo<number[]>>();
   /** Counters for the benchmark and tests. */
   readonly stats = { cycles: 0, filterCalls: 0, feasibilityHits: 0, scoreCalls: 0, scoreHits: 0 };
 
   constructor(private readonly o: AlgorithmOptions) {}
 
-  private classMap<T>(m: Map<string, Map<string, T>>, key: string): Map<string, T> {
+  private classMemo<T>(m: Map<string, Memo<T>>, key: string): Memo<T> {
     let x = m.get(key);
     if (x) return x;
     if (m.size >= 1024) m.delete(m.keys().next().value as string);
-    m.set(key, (x = new Map()));
+    m.set(key, (x = new Memo<T>()));
     return x;
   }
 
@@ -91,30 +101,42 @@ export class SchedulingAlgorithm {
     return clone ?? node;
   }
 
-  runFilters(profile: Profile, state: CycleState, pod: PodInfo, node: NodeInfo, memo?: Map<string, CacheEntry>): Status | undefined {
+  /** The filters to run this cycle (PreFilter Skips removed), computed once per cycle. */
+  private active(profile: Profile, state: CycleState): { local: FilterPlugin[]; global: FilterPlugin[] } {
+    let a = state.read<{ local: FilterPlugin[]; global: FilterPlugin[] }>(ACTIVE_FILTERS);
+    if (!a) {
+      a = { local: profile.localFilters.filter((f) => !state.skipFilter.has(f.name)), global: profile.globalFilters.filter((f) => !state.skipFilter.has(f.name)) };
+      state.write(ACTIVE_FILTERS, a);
+    }
+    return a;
+  }
+
+  runFilters(profile: Profile, state: CycleState, pod: PodInfo, node: NodeInfo, memo?: Memo<Status | undefined>): Status | undefined {
     const n = this.withNominated(pod, node);
+    const { local: localFilters, global: globalFilters } = this.active(profile, state);
     let local: Status | undefined;
-    const hit = memo && n === node ? memo.get(node.name) : undefined;
-    if (hit && hit.gen === node.generation) {
+    if (memo && n === node && memo.has(node.id, node.generation)) {
       this.stats.feasibilityHits++;
-      local = hit.v;
+      local = memo.get(node.id, node.generation);
     } else {
       this.stats.filterCalls++;
-      for (const f of profile.localFilters) {
-        if (state.skipFilter.has(f.name)) continue;
+      for (const f of localFilters) {
         const st = f.filter(state, pod, n);
         if (st && st.code !== 'Success') {
-          local = { ...st, plugin: f.name };
+          st.plugin = f.name;
+          local = st;
           break;
         }
       }
-      if (memo && n === node) memo.set(node.name, { gen: node.generation, v: local });
+      if (memo && n === node) memo.set(node.id, node.generation, local);
     }
     if (local) return local;
-    for (const f of profile.globalFilters) {
-      if (state.skipFilter.has(f.name)) continue;
+    for (const f of globalFilters) {
       const st = f.filter(state, pod, n);
-      if (st && st.code !== 'Success') return { ...st, plugin: f.name };
+      if (st && st.code !== 'Success') {
+        st.plugin = f.name;
+        return st;
+      }
     }
     return undefined;
   }
@@ -139,7 +161,7 @@ export class SchedulingAlgorithm {
     const n = nodes.length;
     const pct = profile.percentageOfNodesToScore ?? this.o.percentageOfNodesToScore;
     const want = all || !this.o.techniques.sampling ? n : numFeasibleNodesToFind(n, pct);
-    const memo = this.o.techniques.equivalenceClasses ? this.classMap(this.feasibility, pod.classKey) : undefined;
+    const memo = this.o.techniques.equivalenceClasses ? this.classMemo(this.feasibility, pod.classKey) : undefined;
     const feasible: NodeInfo[] = [];
     const statuses = new Map<string, Status>();
     const start = all ? 0 : this.nextStart % Math.max(1, n);
@@ -162,19 +184,17 @@ export class SchedulingAlgorithm {
     }
     const plugins = profile.score.filter((s) => !state.skipScore.has(s.plugin.name));
     const local = plugins.filter((s) => s.plugin.nodeLocal);
-    const memo = this.o.techniques.scoreCache ? this.classMap(this.scoreMemo, pod.classKey) : undefined;
+    const memo = this.o.techniques.scoreCache ? this.classMemo(this.scoreMemo, pod.classKey) : undefined;
     const raw: number[][] = plugins.map(() => new Array<number>(nodes.length).fill(0));
+    const nominated = this.o.cache.nominated;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
-      const hit = memo?.get(node.name);
-      let localRaw: number[];
-      if (hit && hit.gen === node.generation && !this.o.cache.nominated.has(node.name)) {
-        this.stats.scoreHits++;
-        localRaw = hit.raw;
-      } else {
+      let localRaw = memo && nominated.size === 0 ? memo.get(node.id, node.generation) : undefined;
+      if (localRaw) this.stats.scoreHits++;
+      else {
         this.stats.scoreCalls++;
         localRaw = local.map((s) => s.plugin.score(state, pod, node));
-        memo?.set(node.name, { gen: node.generation, raw: localRaw });
+        memo?.set(node.id, node.generation, localRaw);
       }
       let li = 0;
       for (let j = 0; j < plugins.length; j++) {
@@ -182,18 +202,19 @@ export class SchedulingAlgorithm {
         raw[j]![i] = s.plugin.nodeLocal ? localRaw[li++]! : s.plugin.score(state, pod, node);
       }
     }
-    const out: NodeScore[] = nodes.map((n) => ({ node: n.name, total: 0, byPlugin: {} }));
+    const totals = new Array<number>(nodes.length).fill(0);
+    const by: Array<Record<string, number>> | undefined = breakdown ? nodes.map(() => ({})) : undefined;
     for (let j = 0; j < plugins.length; j++) {
       const s = plugins[j]!;
       const scores = raw[j]!;
       s.plugin.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < nodes.length; i++) {
         const v = scores[i]! * s.weight;
-        out[i]!.total += v;
-        if (breakdown) out[i]!.byPlugin[s.plugin.name] = v;
+        totals[i]! += v;
+        if (by) by[i]![s.plugin.name] = v;
       }
     }
-    return out;
+    return nodes.map((n, i) => ({ node: n.name, total: totals[i]!, byPlugin: by?.[i] ?? {} }));
   }
 
   /** Runs the cycle for `pod` up to choosing a node (or failing, PostFilter included). */

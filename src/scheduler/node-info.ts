@@ -10,6 +10,7 @@ import type { Node, Taint } from './types';
 
 let globalGeneration = 0;
 export const nextGeneration = (): number => ++globalGeneration;
+let nextId = 0;
 
 export class NodeInfo {
   node: Node | undefined;
@@ -27,6 +28,8 @@ export class NodeInfo {
   /** `${protocol}/${port}` → ip → count */
   readonly usedPorts = new Map<string, Map<string, number>>();
   generation = nextGeneration();
+  /** A small dense integer, unique per NodeInfo: per-class caches are arrays indexed by it. */
+  readonly id = nextId++;
 
   constructor(readonly name: string) {}
 
