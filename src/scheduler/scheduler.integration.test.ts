@@ -173,6 +173,7 @@ test('bad input: missing node name, impossible affinity, oversized requests neve
   const env = await setup();
   try {
     await env.nodes.create(undefined, makeNode('n1'));
+    await env.pods.create('default', makePod('on-ghost', { cpu: '100m', nodeName: 'ghost' })); // names a node that does not exist
     await env.pods.create('default', makePod('huge', { cpu: '1000' }));
     await env.pods.create('default', makePod('nowhere', { nodeSelector: { 'no-such': 'label' } }));
     await env.pods.create('default', makePod('impossible', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { x: 'y' } }, topologyKey: 'no-such-key' }] } } }));

@@ -233,7 +233,7 @@ export class Scheduler {
         this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS);
       }
       if (isNotFound(e)) return; // the pod is gone
-      if (isConflict(e) && /already|assigned|nodeName/i.test(String((e as Error).message))) return; // bound by someone else: the informer tells
+      if (isConflict(e) && /already assigned|being deleted/i.test(String((e as Error).message))) return; // bound elsewhere or going away: the informer tells
       this.o.log('warn', `scheduler: binding ${pod.key} to ${node}: ${String(e)}`);
       this.recordFailure(pod, `Binding rejected: ${(e as Error).message}`, undefined);
       this.queue.addBackoff(pod, qp.attempts);
