@@ -130,8 +130,11 @@ export async function startHarness(extra: Partial<KubeletOptions> = {}): Promise
         await pods.delete(p.metadata.namespace, p.metadata.name, { gracePeriodSeconds: 0 }).catch(() => undefined);
       }
       await waitUntil(async () => ((await pods.list(undefined)).items.length === 0 ? true : undefined), 'every pod gone', 30_000).catch(() => undefined);
-      await waitUntil(async () => ((await h.kubelet.runtime.listContainers({ state: 'running' })).length === 0 ? true : undefined), 'every container stopped', 30_000)
+      await waitUntil(async () => ((await h.kubelet.runtime.listContainers({ state: 'running' })).length === 0 ? true : undefined), 'every container stopped', 15_000)
         .catch(() => undefined);
+      // whatever the kubelet did not get to (e.g. its watch still backing off): stop it here
+      for (const c of await h.kubelet.runtime.listContainers({ state: 'running' })) await h.kubelet.runtime.stopContainer(c.id, 1);
+      for (const sb of await h.kubelet.runtime.listPodSandboxes()) await h.kubelet.runtime.removePodSandbox(sb.id);
       await h.stopKubelet();
       client.close();
       await server.stop();
