@@ -16,6 +16,9 @@ import {
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
 import { Graph, type Node } from './graph';
 
+/** How often dependents of owners absent from the graph are checked again. */
+const RESYNC_MS = 60_000;
+
 const META_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 /** Resources the collector watches: stored, listable, watchable and deletable, one version each. */
@@ -196,7 +199,15 @@ export const garbageCollectorController: ControllerFactory = (ctx: ControllerCon
     async start(signal) {
       informers.start(signal);
       signal.addEventListener('abort', () => meta.close(), { once: true });
-      return informers.waitForCacheSync(signal);
+      const synced = await informers.waitForCacheSync(signal);
+      // Owners we never see (unwatched kinds) or whose deletion we missed: look at their dependents again now and then.
+      void (async () => {
+        while (synced && !signal.aborted) {
+          await ctx.clock.sleep(RESYNC_MS, signal);
+          for (const owner of graph.absentOwners()) for (const dep of graph.dependentsOf(owner)) ctx.enqueue(dep.uid);
+        }
+      })();
+      return synced;
     },
     reconcile: createGarbageCollectorReconciler({ client: ctx.client, metaClient: meta, graph, enqueue: (uid) => ctx.enqueue(uid) }),
   };

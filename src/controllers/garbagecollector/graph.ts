@@ -64,6 +64,11 @@ export class Graph {
     return [...(this.deps.get(ownerUid) ?? [])].map((u) => this.nodes.get(u)).filter((n): n is Node => !!n);
   }
 
+  /** Owners referenced by some node but not observed themselves (gone, not yet seen, or of an unwatched kind). */
+  absentOwners(): string[] {
+    return [...this.deps.keys()].filter((u) => !this.nodes.has(u));
+  }
+
   /** Dependents whose reference to the owner has blockOwnerDeletion=true. */
   blockingDependentsOf(ownerUid: string): Node[] {
     return this.dependentsOf(ownerUid).filter((d) => d.owners.some((o) => o.uid === ownerUid && o.blockOwnerDeletion === true));
