@@ -1,7 +1,6 @@
 // Public surface of the kubelet's container runtime layer.
 import { FakeRuntime } from './fake/fake-runtime';
 import { ProcessRuntime } from './process/process-runtime';
-import { RuntimeError } from './errors';
 import type { ContainerRuntime, RuntimeName, RuntimeOptions } from './types';
 
 export type * from './types';
@@ -19,7 +18,7 @@ export { NO_COMMAND_MESSAGE } from './process/argv';
 
 /**
  * Opens a runtime driver. The process driver re-adopts, from opts.rootDir, the containers a previous
- * instance left running. 'oci' is not implemented yet.
+ * instance left running. 'oci' (runc + images, ./oci/README.md) is loaded on demand.
  */
 export async function createRuntime(name: RuntimeName, opts: RuntimeOptions): Promise<ContainerRuntime> {
   switch (name) {
@@ -28,6 +27,6 @@ export async function createRuntime(name: RuntimeName, opts: RuntimeOptions): Pr
     case 'fake':
       return new FakeRuntime(opts);
     case 'oci':
-      throw new RuntimeError('Unavailable', 'the oci runtime is not implemented yet');
+      return (await import('./oci/oci-runtime')).OciRuntime.open(opts);
   }
 }

@@ -209,4 +209,14 @@ export interface RuntimeOptions {
   disableCgroups?: boolean;
   /** Fake driver: exit code per image name, e.g. { 'fake/exit-1': 1 } (images `fake/exit-N` exit N by default). */
   fakeExitCodes?: Record<string, number>;
+  /** oci: images live under `<imageDataDir>/images` (default: the parent of rootDir, the kubelet's data dir). */
+  imageDataDir?: string;
+  /** oci: registries.yaml (k3s format: mirrors, credentials, TLS). */
+  registriesFile?: string;
+  /** oci: never fall back from registries.yaml mirrors to the registry itself (k3s --disable-default-registry-endpoint). */
+  registryMirrorsOnly?: boolean;
+  /** oci: the runc binary (default: found in /usr/sbin, /usr/bin, …). */
+  runcPath?: string;
+  /** oci: `.dockerconfigjson` documents of the pod's imagePullSecrets, asked for before each pull. */
+  imagePullCredentials?: (pod: { uid: string; name: string; namespace: string }, image: string) => Promise<string[]>;
 }
