@@ -19,6 +19,7 @@ declare -A need=(
   [busybox]=busybox-static
   [ip]=iproute2
   [wrk]=wrk
+  [openssl]=openssl
 )
 # files -> package (components that are not commands on PATH)
 declare -A needfile=(

@@ -1,9 +1,11 @@
-// The scheduler and the controller manager, run in a worker thread of `berth server` so their CPU never
-// stalls the API server's event loop. They reach the API server over its normal HTTPS API, like any client.
+// The scheduler, the controller manager and this node's networking (service proxy, DNS, ingress), run in a
+// worker thread of `berth server` so their CPU never stalls the API server's event loop. They reach the API
+// server over its normal HTTPS API, like any client.
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runControllers } from '../controllers';
 import { runScheduler } from '../scheduler';
+import { runNodeNetworking, type NodeNetworkingOptions } from './networking';
 import type { ClientConfig } from '../client';
 
 export interface ControlPlaneWorkerData {
@@ -15,6 +17,8 @@ export interface ControlPlaneWorkerData {
   schedulerConfig?: string;
   disableScheduler?: boolean;
   disableControllers?: boolean;
+  /** This machine's service proxy, DNS and ingress (they run here so their traffic stays off the API's thread). */
+  networking?: Omit<NodeNetworkingOptions, 'config' | 'signal' | 'log'>;
 }
 
 type Level = ControlPlaneWorkerData['logLevel'];
@@ -35,6 +39,7 @@ const config: ClientConfig = { server: d.server, ca: Buffer.from(d.caPem), token
 const runs: Array<Promise<void>> = [];
 if (!d.disableScheduler) runs.push(runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig }));
 if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect }));
+if (d.networking) runs.push(runNodeNetworking({ ...d.networking, config, signal: ac.signal, log }));
 Promise.all(runs).then(
   () => parentPort?.postMessage({ type: 'stopped' }),
   (e: unknown) => {

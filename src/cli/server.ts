@@ -44,6 +44,11 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'disable-controllers', type: 'boolean', help: 'do not run the controller manager' },
   { name: 'scheduler-config', type: 'string', help: 'a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1)' },
   { name: 'service-cidr', type: 'string', help: 'range of Service cluster IPs', default: '10.43.0.0/16' },
+  { name: 'proxy-mode', type: 'string', help: "service proxy: 'auto' (iptables when root, else userspace), 'iptables', 'userspace' or 'none'", default: 'auto' },
+  { name: 'disable-dns', type: 'boolean', help: 'do not run cluster DNS on this machine' },
+  { name: 'disable-ingress', type: 'boolean', help: 'do not run the ingress controller on this machine' },
+  { name: 'ingress-http-port', type: 'number', help: 'ingress HTTP port (default 80 as root, else 8080; 0 = a free port)' },
+  { name: 'ingress-https-port', type: 'number', help: 'ingress HTTPS port (default 443 as root, else 8443; 0 = a free port)' },
   { name: 'log-level', type: 'string', help: "'error', 'warn', 'info' or 'debug' (debug logs every request)", default: 'info' },
 ];
 
@@ -75,6 +80,8 @@ export async function runServer(args: string[]): Promise<number> {
   } catch (e) {
     throw new CliError(`cannot use data dir ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (check that it exists, is a directory and is writable)`);
   }
+  const proxyMode = String(flags['proxy-mode']);
+  if (!['auto', 'iptables', 'userspace', 'none'].includes(proxyMode)) throw new CliError(`invalid --proxy-mode "${proxyMode}": want auto, iptables, userspace or none`);
   const runtime = String(flags.runtime);
   if (runtime !== 'process' && runtime !== 'oci') throw new CliError(`invalid --runtime "${runtime}": want process or oci`);
   const port = Number(flags.port);
@@ -140,7 +147,25 @@ export async function runServer(args: string[]): Promise<number> {
     }
     const a = api;
     cleanups.push(() => a.stop());
-    if (!flags['disable-scheduler'] || !flags['disable-controllers']) {
+    const nodeName = String(flags['node-name'] ?? hostname()).toLowerCase();
+    const networking = flags['disable-agent']
+      ? undefined
+      : {
+          nodeName,
+          nodeIP: nodeIp,
+          proxyMode: proxyMode as 'auto' | 'iptables' | 'userspace' | 'none',
+          serviceCidr: String(flags['service-cidr']),
+          dns: !flags['disable-dns'],
+          dnsServiceIP: dnsIp(String(flags['service-cidr'])),
+          ingress: flags['disable-ingress']
+            ? undefined
+            : {
+                bindAddress: nodeIp,
+                ...(flags['ingress-http-port'] !== undefined ? { httpPort: Number(flags['ingress-http-port']) } : {}),
+                ...(flags['ingress-https-port'] !== undefined ? { httpsPort: Number(flags['ingress-https-port']) } : {}),
+              },
+        };
+    if (!flags['disable-scheduler'] || !flags['disable-controllers'] || networking) {
       const cp = startControlPlane(
         {
           server: api.url,
@@ -151,6 +176,7 @@ export async function runServer(args: string[]): Promise<number> {
           schedulerConfig: flags['scheduler-config'] ? resolve(String(flags['scheduler-config'])) : undefined,
           disableScheduler: Boolean(flags['disable-scheduler']),
           disableControllers: Boolean(flags['disable-controllers']),
+          networking,
         },
         log,
       );
@@ -161,7 +187,7 @@ export async function runServer(args: string[]): Promise<number> {
         apiUrl: api.url,
         caPem: pki.caPem,
         token: pki.adminToken,
-        nodeName: String(flags['node-name'] ?? hostname()).toLowerCase(),
+        nodeName,
         nodeIP: nodeIp,
         runtime,
         dataDir: join(dataDir, 'agent'),
@@ -175,7 +201,6 @@ export async function runServer(args: string[]): Promise<number> {
       cleanups.push(() => agent.stop());
       // Say "ready" once this machine's node is registered and Ready, so the first `kubectl get nodes` shows it.
       const nodes = api.registry('', 'nodes');
-      const nodeName = String(flags['node-name'] ?? hostname()).toLowerCase();
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         const n = nodes?.peek('', nodeName)?.obj as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined;

@@ -63,9 +63,12 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * Runs the real `berth server` (bin/berth.js, built into dist/ by `npm test`) on a temp data dir and a
  * random port, and waits for its ready line.
  */
-export async function startBerth(opts: { dir?: string; args?: string[]; timeoutMs?: number } = {}): Promise<BerthProcess> {
+export async function startBerth(opts: { dir?: string; args?: string[]; timeoutMs?: number; networking?: boolean } = {}): Promise<BerthProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  const args = ['server', '--data-dir', join(dir, 'data'), '--port', '0', '--node-ip', '127.0.0.1', ...(opts.args ?? [])];
+  // Tests run several servers at once: the kubelet takes a free port, and node networking (which owns host-wide
+  // iptables chains and well-known ports) is off unless a test asks for it (opts.networking).
+  const isolation = opts.networking ? [] : ['--proxy-mode', 'none', '--disable-dns', '--disable-ingress'];
+  const args = ['server', '--data-dir', join(dir, 'data'), '--port', '0', '--node-ip', '127.0.0.1', '--kubelet-port', '0', ...isolation, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'berth.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
