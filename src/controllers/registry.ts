@@ -2,6 +2,7 @@
 import { cronJobController } from './cronjob/cronjob';
 import { daemonSetController } from './daemonset/daemonset';
 import { deploymentController } from './deployment/deployment';
+import { disruptionController } from './disruption/disruption';
 import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
@@ -31,4 +32,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   cronjob: cronJobController,
   daemonset: daemonSetController,
   statefulset: statefulSetController,
+  disruption: disruptionController,
 };
