@@ -16,6 +16,20 @@ export interface ContractOptions {
   mode: 'iptables' | 'userspace';
   /** Asserts that nothing of the proxy is left after shutdown. */
   assertCleanedUp(): Promise<void>;
+  /**
+   * A client in another network namespace, linked to this one by a veth pair (the way pods in their own
+   * namespaces reach the node): its traffic enters through PREROUTING, not OUTPUT. `nodeAddress` is this
+   * namespace's end of the pair.
+   */
+  remote?: RemoteClient;
+}
+
+export interface RemoteClient {
+  nodeAddress: string;
+  setup(): Promise<void>;
+  /** One HTTP GET from the other namespace: the body, or `ERR …`. */
+  get(host: string, port: number): Promise<string>;
+  teardown(): Promise<void>;
 }
 
 const NODE = 'node-a';
@@ -122,11 +136,13 @@ export function proxyContract(opts: ContractOptions): void {
         await new Promise<void>((r) => backends[i]!.server.listen(port, backends[i]!.ip, r));
         backends[i]!.port = port;
       }
+      await opts.remote?.setup();
       proxyDone = runProxy({
         config: { server: server.url, ca: Buffer.from(server.caPem), token: server.token },
         nodeName: NODE,
         nodeIP: NODE_IP,
         mode: opts.mode,
+        ...(opts.remote ? { nodePortAddresses: [NODE_IP, opts.remote.nodeAddress] } : {}),
         signal: abort.signal,
         onSynced: (s, p) => {
           lastState = s;
@@ -140,6 +156,7 @@ export function proxyContract(opts: ContractOptions): void {
       abort.abort();
       await proxyDone;
       await opts.assertCleanedUp();
+      await opts.remote?.teardown();
       for (const be of backends) be.server.close();
       client.close();
       await server.stop();
@@ -274,6 +291,26 @@ export function proxyContract(opts: ContractOptions): void {
       const text = await proxier!.describe();
       assert.ok(text.includes('after-headless'), `installed state names after-headless: got\n${text}`);
       assert.ok(!text.includes('default/headless'), `installed state names the headless service: got\n${text}`);
+    });
+
+    it('traffic from another network namespace reaches ClusterIP, NodePort and externalIP', { skip: !opts.remote && 'no remote client' }, async () => {
+      const remote = opts.remote!;
+      const be = await startBackend('b-remote', remote.nodeAddress);
+      try {
+        const svc = await createService('remote', { type: 'NodePort', externalIPs: [remote.nodeAddress], ports: [{ name: 'http', port: 86, protocol: 'TCP' }] });
+        const nodePort = svc.spec!.ports![0]!.nodePort!;
+        await putSlice(slice('remote', [{ b: be }]));
+        await eventually('local client reaches the service', async () => (await get(svc.spec!.clusterIP!, 86)) === 'b-remote');
+        const got = {
+          clusterIP: await remote.get(svc.spec!.clusterIP!, 86),
+          nodePort: await remote.get(remote.nodeAddress, nodePort),
+          externalIP: await remote.get(remote.nodeAddress, 86),
+        };
+        assert.deepEqual(got, { clusterIP: 'b-remote', nodePort: 'b-remote', externalIP: 'b-remote' }, `answers from the other namespace: got ${JSON.stringify(got)}`);
+      } finally {
+        be.server.close();
+        await svcApi().delete(NS, 'remote').catch(() => undefined);
+      }
     });
 
     it('deleting a Service stops serving it', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { realExec } from './exec';
-import { proxyContract } from './contract';
+import { proxyContract, type RemoteClient } from './contract';
 
 const inside = process.env.BERTH_PROXY_TEST_NETNS;
 const mode = process.env.BERTH_PROXY_TEST_MODE;
@@ -24,9 +24,47 @@ async function assertNoAddressLeftovers(): Promise<void> {
   assert.equal(route.stdout.trim(), '', `service CIDR route after shutdown: got ${route.stdout.trim()}, want none`);
 }
 
+const REMOTE_GET = `
+const http = require('node:http');
+const [host, port] = process.argv.slice(1);
+const req = http.get({ host, port: +port, agent: false, timeout: 3000 }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => console.log(b)); });
+req.on('timeout', () => req.destroy(new Error('timeout')));
+req.on('error', (e) => console.log('ERR ' + (e.code || e.message)));
+`;
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A second namespace joined to this one by a veth pair (10.250.0.1 here, 10.250.0.2 there). */
+function remoteClient(ns: string): RemoteClient {
+  return {
+    nodeAddress: '10.250.0.1',
+    async setup() {
+      sh('ip', ['netns', 'add', ns]);
+      sh('ip', ['link', 'add', 'berth-t0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      sh('ip', ['addr', 'add', '10.250.0.1/24', 'dev', 'berth-t0']);
+      sh('ip', ['link', 'set', 'berth-t0', 'up']);
+      sh('ip', ['-n', ns, 'addr', 'add', '10.250.0.2/24', 'dev', 'eth0']);
+      sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', ns, 'route', 'add', '10.43.0.0/16', 'via', '10.250.0.1']);
+    },
+    async get(host, port) {
+      const r = await realExec('ip', ['netns', 'exec', ns, process.execPath, '-e', REMOTE_GET, host, String(port)]);
+      return r.stdout.trim() || `ERR ${r.stderr.trim()}`;
+    },
+    async teardown() {
+      spawnSync('ip', ['netns', 'del', ns]);
+    },
+  };
+}
+
 if (inside && (mode === 'iptables' || mode === 'userspace')) {
   proxyContract({
     mode,
+    remote: remoteClient(`${inside}-client`),
     async assertCleanedUp() {
       await assertNoIptablesLeftovers();
       await assertNoAddressLeftovers();
