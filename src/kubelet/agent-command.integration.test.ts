@@ -43,7 +43,7 @@ test('berth agent refuses a CA that does not match the token, and joins with the
     const script = `import { runAgentCommand } from ${JSON.stringify(join(import.meta.dirname, 'agent-command.ts'))};
 process.exitCode = await runAgentCommand(process.argv.slice(1));`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--',
-      '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-ip', '127.0.0.1', '--node-name', 'joined',
+      '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-ip', '127.0.0.1', '--node-name', 'joined', '--proxy-mode', 'none',
       '--kubelet-port', '0', '--runtime', 'fake', '--node-labels', 'role=edge', '--register-with-taints', 'edge=true:NoSchedule'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

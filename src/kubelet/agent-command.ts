@@ -23,6 +23,9 @@ Flags:
   --pod-manifest-path DIR      static pod manifests
   --cluster-dns IP             nameserver for ClusterFirst pods
   --cluster-domain D           default cluster.local
+  --proxy-mode MODE            service proxy: auto (iptables when root), iptables, userspace or none
+  --service-cidr CIDR          the cluster's Service range (default 10.43.0.0/16)
+  --enable-dns true            also serve cluster DNS on this node
 `;
 
 export class AgentError extends Error {
@@ -42,7 +45,7 @@ export function parseAgentArgs(args: string[]): Record<string, string> {
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) throw new AgentError(`flag needs an argument: --${name}`);
-    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain'];
+    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain', 'proxy-mode', 'service-cidr', 'enable-dns'];
     if (!known.includes(name)) throw new AgentError(`unknown flag: --${name}`);
     out[name] = value;
   }
@@ -125,10 +128,22 @@ export async function runAgentCommand(args: string[]): Promise<number> {
     const runtime = f.runtime ?? 'process';
     if (runtime !== 'process' && runtime !== 'fake') throw new AgentError(`--runtime ${runtime}: want process or fake`);
     const dataDir = f['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'berth-agent');
+    const config = { server: f.server, ca: Buffer.from(caPem), token: f.token };
+    const nodeName = f['node-name'] ?? hostname().toLowerCase();
+    const nodeIP = f['node-ip'] ?? primaryIP();
+    const proxyMode = f['proxy-mode'] ?? 'auto';
+    if (!['auto', 'iptables', 'userspace', 'none'].includes(proxyMode)) throw new AgentError(`--proxy-mode ${proxyMode}: want auto, iptables, userspace or none`);
+    // This node's service proxy (and, with --enable-dns, a DNS server) run beside the kubelet, as on every node.
+    const { runNodeNetworking } = await import('../cli/networking');
+    const networking = runNodeNetworking({
+      config, nodeName, nodeIP, proxyMode: proxyMode as 'auto', serviceCidr: f['service-cidr'] ?? '10.43.0.0/16',
+      dns: f['enable-dns'] === 'true', dnsServiceIP: f['cluster-dns'] ?? '10.43.0.10', signal: ac.signal,
+      log: (level, msg) => { if (level !== 'debug') process.stderr.write(`berth agent ${level}: ${msg}\n`); },
+    });
     await runKubelet({
-      config: { server: f.server, ca: Buffer.from(caPem), token: f.token },
-      nodeName: f['node-name'] ?? hostname().toLowerCase(),
-      nodeIP: f['node-ip'] ?? primaryIP(),
+      config,
+      nodeName,
+      nodeIP,
       runtime,
       dataDir,
       clusterCaPem: caPem,
@@ -140,6 +155,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
       clusterDomain: f['cluster-domain'],
       signal: ac.signal,
     });
+    await networking;
     return 0;
   } catch (e) {
     process.stderr.write(`berth agent: ${(e as Error).message}\n`);
