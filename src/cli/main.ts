@@ -15,6 +15,7 @@ Commands:
                run the controllers alone against a cluster (--kubeconfig)
   explain      explain pod NAME: per node, why the scheduler rejects or how it scores the pod
   sim          sim nodes --count N: N hollow nodes in one process, for scale tests
+  images       images import FILE | ls | rm REF: the node's image store (for --runtime oci)
   version      print berth's version and the Kubernetes API version it serves
   help         show this help
 
@@ -49,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./components')).runExplainCommand(rest);
     case 'sim':
       return (await import('./components')).runSimCommand(rest);
+    case 'images':
+      return (await import('../kubelet/images/cli')).runImagesCommand(rest);
     case 'agent':
       return (await import('../kubelet')).runAgentCommand(rest);
     default:
