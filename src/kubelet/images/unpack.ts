@@ -154,39 +154,66 @@ export async function unpackLayer(input: Readable, dir: string): Promise<UnpackR
     },
   });
 
+  // Hash and parse synchronously; gzip is detected from the first bytes. Any failure (corrupt gzip, a
+  // refused entry) fails the pipeline instead of escaping as an unhandled stream error.
+  const feed = (c: Buffer): void => {
+    hash.update(c);
+    parser.write(c);
+  };
   let first = true;
   let gunzip: ReturnType<typeof createGunzip> | undefined;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      try {
-        hash.update(chunk);
-        parser.write(chunk);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
-  });
+  let failure: Error | undefined;
+  let waiting: ((err?: Error | null) => void) | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    const cb = waiting;
+    waiting = undefined;
+    cb?.(failure);
+  };
   const sniff = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      if (failure) return cb(failure);
       if (first) {
         first = false;
         if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
-          gunzip = createGunzip();
-          gunzip.pipe(sink);
+          const gz = createGunzip();
+          gz.on('data', (d: Buffer) => {
+            try {
+              feed(d);
+            } catch (err) {
+              gz.destroy(err as Error);
+            }
+          });
+          gz.on('error', fail);
+          gunzip = gz;
         }
       }
-      if (gunzip) {
-        if (!gunzip.write(chunk)) gunzip.once('drain', () => cb());
-        else cb();
-      } else sink.write(chunk, cb);
+      if (!gunzip) {
+        try {
+          feed(chunk);
+          cb();
+        } catch (err) {
+          cb(err as Error);
+        }
+        return;
+      }
+      if (gunzip.write(chunk)) return cb();
+      waiting = cb;
+      gunzip.once('drain', () => {
+        const w = waiting;
+        waiting = undefined;
+        w?.(failure);
+      });
     },
     final(cb) {
-      const target = gunzip ?? sink;
-      sink.once('finish', () => cb());
-      sink.once('error', cb);
-      gunzip?.once('error', cb);
-      target.end();
+      if (!gunzip || failure) return cb(failure);
+      waiting = cb;
+      gunzip.once('end', () => {
+        const w = waiting;
+        waiting = undefined;
+        w?.(failure);
+      });
+      gunzip.end();
     },
   });
   try {
