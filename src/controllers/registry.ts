@@ -11,6 +11,7 @@ import { namespaceController } from './namespace/namespace';
 import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
 import { podGCController } from './podgc/podgc';
 import { replicaSetController, replicationControllerController } from './replicaset/replicaset';
+import { resourceQuotaController } from './resourcequota/resourcequota';
 import { rootCAController } from './rootca/rootca';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
 import { statefulSetController } from './statefulset/statefulset';
@@ -33,4 +34,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   daemonset: daemonSetController,
   statefulset: statefulSetController,
   disruption: disruptionController,
+  resourcequota: resourceQuotaController,
 };
