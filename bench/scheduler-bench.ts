@@ -59,15 +59,12 @@ function workloads(): Workload[] {
     pod: (i) => makePod(`high-${i}`, { cpu: '1', memory: '1Gi', priorityClassName: 'high', priority: 1000 }),
     priorityClass: { name: 'high', value: 1000 },
   };
-  const small = { nodes: scale(1000), pods: scale(4000), node: basicNode, pod: basicPod, floor: 270, target: 500 };
   return [
     { name: 'SchedulingBasic', ...basic }, spread, anti, preempt,
     { name: 'SchedulingBasic/no-equivalence-classes', ...basic, techniques: { equivalenceClasses: false } },
     { name: 'SchedulingBasic/no-score-cache', ...basic, techniques: { scoreCache: false } },
     { name: 'SchedulingBasic/no-sampling', ...basic, techniques: { sampling: false } },
     { name: 'SchedulingBasic/none', ...basic, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false } },
-    { name: 'Small1k/all', ...small },
-    { name: 'Small1k/none', ...small, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false } },
   ];
 }
 

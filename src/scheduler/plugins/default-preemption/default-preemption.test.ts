@@ -20,11 +20,15 @@ test('selectVictims picks the minimal, least important set', () => {
     { name: 'one low pod is enough; the higher one is reprieved', bound: [['low', 'n1', { cpu: '2', priority: 1 }], ['mid', 'n1', { cpu: '2', priority: 5 }]], pod: { cpu: '2', priority: 10 }, want: ['default/low'] },
     { name: 'needs both', bound: [['a', 'n1', { cpu: '2', priority: 1 }], ['b', 'n1', { cpu: '2', priority: 2 }]], pod: { cpu: '4', priority: 10 }, want: ['default/b', 'default/a'] },
     { name: 'equal priority is never a victim', bound: [['eq', 'n1', { cpu: '4', priority: 10 }]], pod: { cpu: '1', priority: 10 }, want: undefined },
+    { name: 'anti-affinity conflict: the conflicting pod is the victim', bound: [['db', 'n1', { cpu: '100m', priority: 1, labels: { app: 'db' } }], ['other', 'n1', { cpu: '100m', priority: 1 }]], pod: { cpu: '100m', priority: 10, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } } }, want: ['default/db'] },
     { name: 'PDB-protected pod is spared when another will do', bound: [['prot', 'n1', { cpu: '2', priority: 1, labels: { app: 'p' } }], ['free', 'n1', { cpu: '2', priority: 3 }]], pdbs: [{ namespace: 'default', selector: { matchLabels: { app: 'p' } }, disruptionsAllowed: 0 }], pod: { cpu: '2', priority: 10 }, want: ['default/free'] },
   ];
   for (const c of cases) {
-    const { w, fw } = setup(c.bound);
-    const got = selectVictims(new CycleState(), w.pod('p', c.pod), w.node('n1'), fw, c.pdbs ?? []);
+    const { w, fw, profile, algo } = setup(c.bound);
+    const pod = w.pod('p', c.pod);
+    const state = new CycleState();
+    assert.equal(algo.preFilter(profile, state, pod), undefined, `${c.name}: preFilter`);
+    const got = selectVictims(state, pod, w.node('n1'), fw, c.pdbs ?? []);
     assert.deepEqual(got?.victims.map((v) => v.key), c.want, `${c.name}: got ${JSON.stringify(got?.victims.map((v) => v.key))}, want ${JSON.stringify(c.want)}`);
   }
 });

@@ -43,21 +43,26 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
     filter(state, _pod, node) {
       const st = state.read<FilterState>(FILTER_KEY);
       if (!st) return undefined;
+      // On a what-if node (preemption, nominated pods) correct the cluster-wide counts for its pods.
+      const d = h.cache.whatIf(node);
+      const adj = (t: AffinityTerm): number => (d ? d.added.filter((p) => termMatches(t, p)).length - d.removed.filter((p) => termMatches(t, p)).length : 0);
+      const has = (p: PodInfo, key: string): boolean => p.requiredAntiAffinity.some((t) => t.key === key);
+      const adjTerm = (key: string): number => (d ? d.added.filter((p) => has(p, key)).length - d.removed.filter((p) => has(p, key)).length : 0);
       if (!st.affinityWaived) {
         for (const a of st.affinity) {
           const v = node.labels[a.t.topologyKey];
-          if (v === undefined || !a.c.counts.get(v)) return unresolvable(ERR_AFFINITY);
+          if (v === undefined || (a.c.counts.get(v) ?? 0) + adj(a.t) <= 0) return unresolvable(ERR_AFFINITY);
         }
       } else {
         for (const a of st.affinity) if (node.labels[a.t.topologyKey] === undefined) return unresolvable(ERR_AFFINITY);
       }
       for (const a of st.anti) {
         const v = node.labels[a.t.topologyKey];
-        if (v !== undefined && a.c.counts.get(v)) return unschedulable(ERR_ANTI_AFFINITY);
+        if (v !== undefined && (a.c.counts.get(v) ?? 0) + adj(a.t) > 0) return unschedulable(ERR_ANTI_AFFINITY);
       }
       for (const e of st.existingAnti) {
         const v = node.labels[e.term.topologyKey];
-        if (v !== undefined && e.counts.get(v)) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+        if (v !== undefined && (e.counts.get(v) ?? 0) + adjTerm(e.term.key) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
       }
       return undefined;
     },

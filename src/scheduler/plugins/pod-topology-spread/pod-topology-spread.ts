@@ -95,12 +95,15 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
       state.write(FILTER_KEY, active);
       return undefined;
     },
-    filter(state, _pod, node) {
+    filter(state, pod, node) {
       const active = state.read<Active[]>(FILTER_KEY) ?? [];
       for (const a of active) if (node.labels[a.c.topologyKey] === undefined) return unresolvable(ERR_REASON_MISSING_LABEL);
+      const d = active.length ? h.cache.whatIf(node) : undefined; // preemption / nominated pods: correct this node's domain
       for (const a of active) {
         const v = node.labels[a.c.topologyKey]!;
-        if ((a.counter.counts.get(v) ?? 0) + a.selfMatch - a.min > a.c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS);
+        const m = (p: PodInfo): boolean => p.namespace === pod.namespace && a.c.selector.matches(p.labels);
+        const adj = d ? d.added.filter(m).length - d.removed.filter(m).length : 0;
+        if ((a.counter.counts.get(v) ?? 0) + adj + a.selfMatch - a.min > a.c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS);
       }
       return undefined;
     },
