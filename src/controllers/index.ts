@@ -15,3 +15,24 @@ export type { RunControllersOptions } from './runner/run-controllers';
 export function runControllers(opts: RunControllersOptions): Promise<void> {
   return runWith({ ...opts, registry: opts.registry ?? CONTROLLERS });
 }
+
+// Each controller's reconcile (and its factory), for tests and embedding.
+export { createReplicaSetReconciler, replicaSetController, replicationControllerController, REPLICA_SET, REPLICATION_CONTROLLER } from './replicaset/replicaset';
+export { Expectations } from './replicaset/expectations';
+export { createDeploymentReconciler, deploymentController } from './deployment/deployment';
+export { computeHash } from './deployment/hash';
+export { createGarbageCollectorReconciler, garbageCollectorController } from './garbagecollector/garbagecollector';
+export { createNamespaceReconciler, namespaceController } from './namespace/namespace';
+export { createServiceAccountReconciler, serviceAccountController } from './serviceaccount/serviceaccount';
+export { createRootCAReconciler, rootCAController } from './rootca/rootca';
+export { createEndpointsReconciler, endpointsController } from './endpoints/endpoints';
+export { createEndpointSliceReconciler, endpointSliceController } from './endpoints/endpointslice';
+export { createNodeLifecycleReconciler, nodeLifecycleController, nodeLifecycleControllerWith } from './nodelifecycle/nodelifecycle';
+export { createPodGCReconciler, podGCController, podGCControllerWith } from './podgc/podgc';
+export { createJobReconciler, jobController } from './job/job';
+export { createCronJobReconciler, cronJobController } from './cronjob/cronjob';
+export { parseSchedule, nextTime } from './cronjob/cron';
+export { createDaemonSetReconciler, daemonSetController } from './daemonset/daemonset';
+export { createStatefulSetReconciler, statefulSetController } from './statefulset/statefulset';
+export { createDisruptionReconciler, disruptionController } from './disruption/disruption';
+export { createResourceQuotaReconciler, resourceQuotaController } from './resourcequota/resourcequota';
