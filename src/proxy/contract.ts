@@ -313,6 +313,20 @@ export function proxyContract(opts: ContractOptions): void {
       }
     });
 
+    it('a ClusterIP does not reach host listeners on ports that are not service ports', { skip: opts.mode === 'userspace' && 'userspace mode has no packet filter (see README)' }, async () => {
+      const host = http.createServer((_req, res) => res.end('host-process'));
+      await new Promise<void>((r) => host.listen(0, '0.0.0.0', r));
+      try {
+        const port = (host.address() as AddressInfo).port;
+        const ip = ((await svcApi().get(NS, 'web')) as Service).spec!.clusterIP!;
+        assert.equal(await get('127.0.0.1', port), 'host-process', 'the host listener answers on loopback');
+        const got = await get(ip, port);
+        assert.match(got, /^ERR /, `ClusterIP ${ip}:${port}: got ${got}, want a refused connection`);
+      } finally {
+        host.close();
+      }
+    });
+
     it('deleting a Service stops serving it', async () => {
       const svc = (await svcApi().get(NS, 'np')) as Service;
       const nodePort = svc.spec!.ports![0]!.nodePort!;

@@ -2,7 +2,7 @@
 // rewriting only the chains whose rules changed since the last successful sync.
 import type { AddressManager } from './addresses';
 import { mustExec, type Exec } from './exec';
-import { buildNatChains, CHAIN_PREFIX, JUMPS, restorePayload } from './iptables-rules';
+import { buildNatChains, CHAIN_PREFIX, firewallPayload, JUMPS, restorePayload } from './iptables-rules';
 import type { LogFn, Proxier, ServicePortInfo } from './types';
 
 export interface IptablesProxierOptions {
@@ -10,6 +10,8 @@ export interface IptablesProxierOptions {
   nodeIP: string;
   addresses?: AddressManager;
   nodePortAddresses?: string[];
+  /** When set, new connections to a ClusterIP that no rule DNATed are rejected (filter INPUT). */
+  serviceCidr?: string;
   log: LogFn;
 }
 
@@ -29,8 +31,8 @@ export async function iptablesUsable(exec: Exec): Promise<boolean> {
   }
 }
 
-async function existingBerthChains(exec: Exec): Promise<string[]> {
-  const out = await mustExec(exec, 'iptables-save', ['-t', 'nat']);
+async function existingBerthChains(exec: Exec, table = 'nat'): Promise<string[]> {
+  const out = await mustExec(exec, 'iptables-save', ['-t', table]);
   const chains: string[] = [];
   for (const line of out.split('\n')) {
     const m = /^:(\S+) /.exec(line);
@@ -52,8 +54,9 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
 
   async function ensureJumps(): Promise<void> {
     for (const j of JUMPS) {
-      const check = await exec('iptables', ['-w', '5', '-t', 'nat', '-C', j.chain, ...jumpArgs(j)]);
-      if (check.code !== 0) await mustExec(exec, 'iptables', ['-w', '5', '-t', 'nat', '-I', j.chain, '1', ...jumpArgs(j)]);
+      if (j.table === 'filter' && !opts.serviceCidr) continue;
+      const check = await exec('iptables', ['-w', '5', '-t', j.table, '-C', j.chain, ...jumpArgs(j)]);
+      if (check.code !== 0) await mustExec(exec, 'iptables', ['-w', '5', '-t', j.table, '-I', j.chain, '1', ...jumpArgs(j)]);
     }
   }
 
@@ -75,24 +78,29 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
       if (changed.length === 0 && removed.length === 0) return;
       written = undefined; // a failed restore leaves the kernel state unknown → full rewrite next time
       await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(chains, changed, removed));
-      if (first) await ensureJumps();
+      if (first) {
+        if (opts.serviceCidr) await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], firewallPayload(opts.serviceCidr));
+        await ensureJumps();
+      }
       written = joined;
       log('debug', `proxy/iptables: wrote ${changed.length} chain(s), removed ${removed.length}`);
     },
     async describe() {
-      const out = await mustExec(exec, 'iptables-save', ['-t', 'nat']);
+      const out = (await mustExec(exec, 'iptables-save', ['-t', 'nat'])) + (await mustExec(exec, 'iptables-save', ['-t', 'filter']));
       return out.split('\n').filter((l) => l.includes(CHAIN_PREFIX)).join('\n');
     },
     async cleanup() {
       for (const j of JUMPS) {
         // -D removes one copy; loop in case a crash left duplicates.
         for (let i = 0; i < 10; i++) {
-          const r = await exec('iptables', ['-w', '5', '-t', 'nat', '-D', j.chain, ...jumpArgs(j)]);
+          const r = await exec('iptables', ['-w', '5', '-t', j.table, '-D', j.chain, ...jumpArgs(j)]);
           if (r.code !== 0) break;
         }
       }
-      const chains = await existingBerthChains(exec);
-      if (chains.length > 0) await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(new Map(), [], chains));
+      for (const table of ['nat', 'filter']) {
+        const chains = await existingBerthChains(exec, table);
+        if (chains.length > 0) await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(new Map(), [], chains, table));
+      }
       written = undefined;
       if (opts.addresses) await opts.addresses.cleanup();
     },

@@ -21,12 +21,30 @@ export const CHAIN_POSTROUTING = 'BERTH-POSTROUTING';
 export const MASQ_MARK = '0x4000';
 export const CHAIN_PREFIX = 'BERTH-';
 
+export const CHAIN_FIREWALL = 'BERTH-FIREWALL';
+
 /** Built-in chain → berth chain jumps installed once (and removed on cleanup). */
-export const JUMPS: ReadonlyArray<{ chain: string; target: string; comment: string }> = [
-  { chain: 'PREROUTING', target: CHAIN_SERVICES, comment: 'berth service portals' },
-  { chain: 'OUTPUT', target: CHAIN_SERVICES, comment: 'berth service portals' },
-  { chain: 'POSTROUTING', target: CHAIN_POSTROUTING, comment: 'berth postrouting rules' },
+export const JUMPS: ReadonlyArray<{ table: 'nat' | 'filter'; chain: string; target: string; comment: string }> = [
+  { table: 'nat', chain: 'PREROUTING', target: CHAIN_SERVICES, comment: 'berth service portals' },
+  { table: 'nat', chain: 'OUTPUT', target: CHAIN_SERVICES, comment: 'berth service portals' },
+  { table: 'nat', chain: 'POSTROUTING', target: CHAIN_POSTROUTING, comment: 'berth postrouting rules' },
+  { table: 'filter', chain: 'INPUT', target: CHAIN_FIREWALL, comment: 'berth cluster IP firewall' },
 ];
+
+/**
+ * The filter table's one chain. ClusterIPs are local addresses on berth0 (so host traffic can be DNATed in
+ * OUTPUT); a new connection still addressed to one at INPUT matched no service rule and must not reach a
+ * host process listening on 0.0.0.0 — reject it, as kube-proxy rejects services without endpoints.
+ */
+export function firewallPayload(serviceCidr: string): string {
+  return [
+    '*filter',
+    `:${CHAIN_FIREWALL} - [0:0]`,
+    `-A ${CHAIN_FIREWALL} -d ${serviceCidr} -m conntrack --ctstate NEW -m comment --comment "berth: cluster IPs serve only service ports" -j REJECT`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
 
 export interface RuleOptions {
   /** Addresses on which NodePorts are served (default: the node IP). */
@@ -144,8 +162,8 @@ export function buildNatChains(state: readonly ServicePortInfo[], opts: RuleOpti
  * Declaring `:CHAIN - [0:0]` creates or flushes a chain; its rules follow; deleted chains are flushed first
  * (so references between them vanish) and then removed with -X.
  */
-export function restorePayload(chains: ReadonlyMap<string, readonly string[]>, changed: readonly string[], removed: readonly string[]): string {
-  const lines = ['*nat'];
+export function restorePayload(chains: ReadonlyMap<string, readonly string[]>, changed: readonly string[], removed: readonly string[], table = 'nat'): string {
+  const lines = [`*${table}`];
   for (const c of [...changed, ...removed]) lines.push(`:${c} - [0:0]`);
   for (const c of changed) for (const r of chains.get(c) ?? []) lines.push(`-A ${c} ${r}`);
   for (const c of removed) lines.push(`-X ${c}`);

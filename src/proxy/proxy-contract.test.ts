@@ -12,7 +12,7 @@ const inside = process.env.BERTH_PROXY_TEST_NETNS;
 const mode = process.env.BERTH_PROXY_TEST_MODE;
 
 async function assertNoIptablesLeftovers(): Promise<void> {
-  const save = await realExec('iptables-save', ['-t', 'nat']);
+  const save = await realExec('iptables-save', []);
   const left = save.stdout.split('\n').filter((l) => l.includes('BERTH'));
   assert.deepEqual(left, [], `nat rules/chains left after shutdown: got ${left.length}, want none`);
 }

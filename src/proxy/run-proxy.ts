@@ -10,6 +10,7 @@ import { realExec, type Exec } from './exec';
 import { createIptablesProxier, iptablesUsable } from './iptables-proxier';
 import { publishLoadBalancerStatus } from './lb-status';
 import { buildServicePorts } from './service-map';
+import { createSyncRunner } from './sync-runner';
 import type { EndpointSlice, LogFn, Proxier, Service, ServicePortInfo } from './types';
 import { createUserspaceProxier } from './userspace-proxier';
 
@@ -40,6 +41,8 @@ export interface RunProxyOptions {
   exec?: Exec;
 }
 
+const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
+
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
 async function chooseProxier(opts: RunProxyOptions, exec: Exec, log: LogFn, addresses: AddressManager | undefined): Promise<Proxier> {
@@ -47,7 +50,8 @@ async function chooseProxier(opts: RunProxyOptions, exec: Exec, log: LogFn, addr
   const common = { nodeIP: opts.nodeIP, log, ...(opts.nodePortAddresses ? { nodePortAddresses: opts.nodePortAddresses } : {}) };
   if (mode === 'iptables' || (mode === 'auto' && (await iptablesUsable(exec)))) {
     if (mode === 'iptables' && !(await iptablesUsable(exec))) throw new Error('proxy: iptables mode needs root and a working `iptables` (nat table)');
-    return createIptablesProxier({ ...common, exec, ...(addresses ? { addresses } : {}) });
+    // The firewall matters only where ClusterIPs are local addresses, i.e. when berth0 is managed.
+    return createIptablesProxier({ ...common, exec, ...(addresses ? { addresses, serviceCidr: opts.serviceCidr ?? DEFAULT_SERVICE_CIDR } : {}) });
   }
   const userspace = createUserspaceProxier({ ...common, ...(opts.clock ? { clock: opts.clock } : {}) });
   if (!addresses) return userspace;
@@ -74,7 +78,7 @@ export async function runProxy(opts: RunProxyOptions): Promise<void> {
   const clock = opts.clock ?? realClock;
   const exec = opts.exec ?? realExec;
   const { signal } = opts;
-  const serviceCidr = opts.serviceCidr ?? '10.43.0.0/16';
+  const serviceCidr = opts.serviceCidr ?? DEFAULT_SERVICE_CIDR;
   const manage = opts.manageAddresses ?? isRoot();
   let addresses: AddressManager | undefined;
   if (manage) {
@@ -87,7 +91,13 @@ export async function runProxy(opts: RunProxyOptions): Promise<void> {
       addresses = undefined;
     }
   }
-  const proxier = await chooseProxier(opts, exec, log, addresses);
+  let proxier: Proxier;
+  try {
+    proxier = await chooseProxier(opts, exec, log, addresses);
+  } catch (err) {
+    await addresses?.cleanup();
+    throw err;
+  }
   log('info', `proxy: ${proxier.mode} mode on node ${opts.nodeName} (${opts.nodeIP}), service CIDR ${serviceCidr}`);
   // iptables-restore costs a process spawn and a kernel table swap; listener updates in userspace mode are
   // in-memory, so that mode can follow changes more closely.
@@ -98,54 +108,52 @@ export async function runProxy(opts: RunProxyOptions): Promise<void> {
   const onError = (err: unknown, where: string): void => log('warn', `proxy: informer ${where}: ${String(err)}`);
   const services = createInformer<Service>({ client, resource: Resources.services, clock, onError });
   const slices = createInformer<EndpointSlice>({ client, resource: Resources.endpointslices, clock, onError });
-  let dirty = true;
-  let wake: (() => void) | undefined;
-  const request = (): void => {
-    dirty = true;
-    wake?.();
-  };
-  services.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
-  slices.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
-  const running = [services.run(signal), slices.run(signal)];
-  try {
-    await Promise.all([services.waitForSync(signal), slices.waitForSync(signal)]);
-    let last = -Infinity;
-    while (!signal.aborted) {
-      if (!dirty) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            cancel();
-            signal.removeEventListener('abort', done);
-            wake = undefined;
-            resolve();
-          };
-          const cancel = clock.setTimeout(() => {
-            dirty = true;
-            done();
-          }, period);
-          wake = done;
-          signal.addEventListener('abort', done, { once: true });
-        });
-        continue;
+  // LoadBalancer status is written off the sync path (an API call must never delay rules); one write pass
+  // at a time, and one more after it when a sync asked meanwhile.
+  let statusPass: Promise<void> | undefined;
+  let statusAgain = false;
+  const publishStatus = (): void => {
+    if (statusPass) {
+      statusAgain = true;
+      return;
+    }
+    statusPass = publishLoadBalancerStatus(client, services.lister.list(), opts.nodeIP, log).finally(() => {
+      statusPass = undefined;
+      if (statusAgain && !signal.aborted) {
+        statusAgain = false;
+        publishStatus();
       }
-      const wait = last + minSync - clock.now();
-      if (wait > 0) await clock.sleep(wait, signal);
-      if (signal.aborted) break;
-      dirty = false;
-      last = clock.now();
+    });
+  };
+  const runner = createSyncRunner({
+    clock,
+    minIntervalMs: minSync,
+    periodMs: period,
+    async sync() {
       const svcs = services.lister.list();
       const state = buildServicePorts(svcs, slices.lister.list(), { nodeName: opts.nodeName, nodeIP: opts.nodeIP });
+      let ok = true;
       try {
         await proxier.sync(state);
         opts.onSynced?.(state, proxier);
       } catch (err) {
         log('error', `proxy: sync failed: ${err instanceof Error ? err.message : String(err)}`);
-        dirty = true;
+        ok = false;
       }
-      await publishLoadBalancerStatus(client, svcs, opts.nodeIP, log);
-    }
+      publishStatus();
+      return ok;
+    },
+  });
+  const request = (): void => runner.request();
+  services.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
+  slices.addEventHandler({ onAdd: request, onUpdate: request, onDelete: request });
+  const running = [services.run(signal), slices.run(signal)];
+  try {
+    await Promise.all([services.waitForSync(signal), slices.waitForSync(signal)]);
+    await runner.run(signal);
   } finally {
     await Promise.allSettled(running);
+    while (statusPass) await statusPass;
     try {
       await proxier.cleanup();
     } catch (err) {
