@@ -259,14 +259,15 @@ export class SchedulingQueue {
 
   /**
    * A cluster event that may make unschedulable pods fit. `plugins` are the plugins whose verdicts it
-   * can change (undefined = all).
+   * can change (undefined = all); `relevant`, a further per-pod hint (like kube's QueueingHints).
    */
-  moveAllToActiveOrBackoff(plugins?: ReadonlySet<string>): void {
+  moveAllToActiveOrBackoff(plugins?: ReadonlySet<string>, relevant?: (qp: QueuedPod) => boolean): void {
     this.moveRequestCycle = this.cycle;
     const now = this.clock.now();
     for (const key of [...this.unsched]) {
       const w = this.where.get(key)!;
       if (plugins && w.qp.unschedulablePlugins.size > 0 && ![...w.qp.unschedulablePlugins].some((p) => plugins.has(p))) continue;
+      if (relevant && !relevant(w.qp)) continue;
       this.where.delete(key);
       if (now < this.backoffExpiry(w.qp)) this.pushBackoff(w.qp);
       else this.pushActive(w.qp);

@@ -94,7 +94,13 @@ export class Scheduler {
   private podGone(key: string): void {
     this.queue.delete(key);
     this.cache.clearNominated(key);
-    if (this.cache.removePod(key)) this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS);
+    const node = this.cache.nodeOf(key);
+    if (!this.cache.removePod(key)) return;
+    // Hint: a pod waiting for its preemption victims on node X only cares about deletions on X.
+    this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS, (qp) => {
+      const nom = this.cache.nominatedNodeOf(qp.info.key) ?? qp.info.pod.status?.nominatedNodeName;
+      return !nom || nom === node;
+    });
   }
 
   private podChanged(old: Pod | undefined, p: Pod): void {

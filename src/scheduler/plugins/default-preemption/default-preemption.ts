@@ -72,6 +72,7 @@ export function pickCandidate(cands: readonly Candidate[]): Candidate | undefine
 }
 
 export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): Pdb[] }): PostFilterPlugin {
+  let offset = 0;
   return {
     name: NAME,
     postFilter(state, pod, statuses, fw): PostFilterResult {
@@ -88,13 +89,19 @@ export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): P
       const cands: Candidate[] = [];
       let notHelpful = 0;
       let noVictims = 0;
+      const potential: NodeInfo[] = [];
       for (const [name, st] of statuses) {
         const ni = h.cache.nodes.get(name);
-        if (st.code === 'UnschedulableAndUnresolvable' || !ni) {
-          notHelpful++;
-          continue;
-        }
-        const c = selectVictims(state, pod, ni, fw, pdbs);
+        if (st.code === 'UnschedulableAndUnresolvable' || !ni) notHelpful++;
+        else potential.push(ni);
+      }
+      // Like upstream's dry run: look at candidates from a rotating offset and stop after
+      // max(minCandidateNodesAbsolute=100, minCandidateNodesPercentage=10 %) of them.
+      const want = Math.max(100, Math.ceil(potential.length * 0.1));
+      const start = potential.length ? offset++ % potential.length : 0;
+      let seen = 0;
+      for (; seen < potential.length && cands.length < want; seen++) {
+        const c = selectVictims(state, pod, potential[(start + seen) % potential.length]!, fw, pdbs);
         if (c && c.victims.length > 0) cands.push(c);
         else noVictims++;
       }
