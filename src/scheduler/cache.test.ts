@@ -51,7 +51,9 @@ test('generation changes on every node or pod change', () => {
   const g0 = n.generation;
   c.addPod(web('p'), 'n1');
   const g1 = n.generation;
-  c.upsertNode(zone('n1', 'a'));
+  c.upsertNode({ ...zone('n1', 'a'), status: { ...zone('n1', 'a').status, conditions: [{ type: 'Ready', status: 'False' }] } });
+  assert.equal(n.generation, g1, 'a heartbeat-only update keeps the generation');
+  c.upsertNode(zone('n1', 'b'));
   const g2 = n.generation;
   assert.ok(g0 < g1 && g1 < g2, `generations increase: ${g0} ${g1} ${g2}`);
 });

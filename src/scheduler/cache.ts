@@ -45,6 +45,10 @@ interface PodEntry {
 
 const MAX_COUNTERS = 1024;
 
+/** The parts of a Node the plugins read. */
+export const schedulingView = (n: Node): string =>
+  JSON.stringify([n.metadata?.labels, n.spec?.taints, n.spec?.unschedulable, n.status?.allocatable, n.status?.capacity, n.status?.images]);
+
 export class SchedulerCache {
   readonly nodes = new Map<string, NodeInfo>();
   private list: NodeInfo[] = [];
@@ -77,6 +81,12 @@ export class SchedulerCache {
     const name = node.metadata?.name ?? '';
     const n = this.info(name);
     const old = n.node;
+    // Heartbeats (conditions, timestamps) change nothing the plugins read: keep the generation, so the
+    // equivalence and score caches stay valid.
+    if (old && schedulingView(old) === schedulingView(node)) {
+      n.node = node;
+      return;
+    }
     const labelsChanged = !old || JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(node.metadata?.labels ?? {});
     if (labelsChanged) for (const p of n.pods.values()) this.index(p, n, -1);
     for (const img of n.images.keys()) this.bumpImage(img, -1);

@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { createEventRecorder, deletedObject, isConflict, isNotFound, type Client, type Clock, type EventRecorder, type Tombstone } from '../client/index';
 import { SchedulingAlgorithm, type Techniques } from './algorithm';
-import { SchedulerCache } from './cache';
+import { SchedulerCache, schedulingView as nodeView } from './cache';
 import type { SchedulerConfig } from './config';
 import { createHandle, createInformers, type Informers } from './handle';
 import { createPodInfo, type PodInfo } from './pod-info';
@@ -79,8 +79,7 @@ export class Scheduler {
       },
       onUpdate: (a, b) => {
         this.cache.upsertNode(b);
-        const view = (n: Node): string => JSON.stringify([n.metadata?.labels, n.spec, n.status?.allocatable, n.status?.images?.length]);
-        if (view(a) !== view(b)) this.queue.moveAllToActiveOrBackoff(NODE_PLUGINS);
+        if (nodeView(a) !== nodeView(b)) this.queue.moveAllToActiveOrBackoff(NODE_PLUGINS);
       },
       onDelete: (n: Node | Tombstone<Node>) => this.cache.removeNode(deletedObject(n).metadata?.name ?? ''),
     });
