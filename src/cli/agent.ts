@@ -39,7 +39,7 @@ function portOrFree(host: string, port: number): Promise<number> {
 }
 
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<{ stop(): Promise<void> }> {
-  if (o.runtime !== 'process') throw new CliError(`--runtime ${o.runtime} is not available yet in this build; use --runtime process`);
+  if (o.runtime !== 'process' && o.runtime !== 'oci') throw new CliError(`--runtime ${o.runtime}: want process or oci`);
   const { runKubelet } = await import('../kubelet');
   const { parseLabels, parseTaints } = await import('../kubelet/agent-command');
   let labels;
@@ -60,7 +60,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<{ sto
     config: { server: o.apiUrl, ca: Buffer.from(o.caPem), token: o.token, userAgent: 'berth-kubelet' },
     nodeName: o.nodeName,
     nodeIP: o.nodeIP,
-    runtime: 'process',
+    runtime: o.runtime as 'process' | 'oci',
     dataDir: o.dataDir,
     clusterCaPem: o.caPem,
     kubeletPort: port,

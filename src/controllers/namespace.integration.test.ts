@@ -27,8 +27,6 @@ test('serviceaccount (real API): every namespace gets a default ServiceAccount, 
   assert.equal(ca.data?.['ca.crt'], h.server.caPem, 'the API server CA is published');
 });
 
-const FINALIZE_BUG = 'API server: PUT /api/v1/namespaces/<n>/finalize answers 200 but keeps spec.finalizers (the namespaces strategy\'s prepareForUpdate resets spec for the finalize subresource too)';
-
 async function contentLeft(ns: string): Promise<string[]> {
   const left: string[] = [];
   for (const r of namespacedContent()) {
@@ -61,7 +59,7 @@ test('namespace (real API): deleting a namespace deletes everything in it', asyn
   }
 });
 
-test('namespace (real API): an emptied namespace is finalized and disappears', { todo: FINALIZE_BUG }, async () => {
+test('namespace (real API): an emptied namespace is finalized and disappears', async () => {
   await populate('doomed');
   await h.client.resource(Resources.namespaces).delete(undefined, 'doomed');
   await eventually('namespace gone', async () => {

@@ -29,7 +29,7 @@ export interface KubeletOptions {
   config: ClientConfig;
   nodeName: string;
   nodeIP: string;
-  runtime: ContainerRuntime | 'process' | 'fake';
+  runtime: ContainerRuntime | 'process' | 'oci' | 'fake';
   dataDir: string;
   clusterCaPem: string;
   /** HTTPS port of the kubelet server (default 10250; 0 = random). */

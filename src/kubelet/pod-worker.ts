@@ -9,6 +9,8 @@
 // Syncs of one pod never overlap (a change during a sync reruns it). A restarted kubelet simply finds
 // the containers running and adopts them.
 import type { Clock } from '../client';
+import { ImageError } from './images/errors';
+import { PULL_POLICY_ANNOTATION } from './runtime/oci/oci-runtime';
 import type { CrashBackoff } from './backoff';
 import { buildContainerConfig, podLabels } from './container-start';
 import { ConfigError, type ConfigSource, type EnvContext } from './env';
@@ -264,7 +266,20 @@ export class PodWorker {
       return;
     }
     this.waiting.delete(c.name);
-    const id = await rt.createContainer(sandbox.id, config);
+    // The oci runtime pulls per imagePullPolicy; the process runtime ignores it.
+    config.annotations = { ...config.annotations, [PULL_POLICY_ANNOTATION]: (c as { imagePullPolicy?: string }).imagePullPolicy ?? 'IfNotPresent' };
+    let id: string;
+    try {
+      id = await rt.createContainer(sandbox.id, config);
+    } catch (e) {
+      if (!(e instanceof ImageError)) throw e;
+      // ErrImagePull first, ImagePullBackOff while it keeps failing (retried on the worker's resync), as upstream shows.
+      const prev = this.waiting.get(c.name)?.reason;
+      const reason = e.reason === 'ErrImagePull' && (prev === 'ErrImagePull' || prev === 'ImagePullBackOff') ? 'ImagePullBackOff' : e.reason;
+      this.waiting.set(c.name, { reason, message: reason === 'ImagePullBackOff' ? `Back-off pulling image "${c.image ?? ''}"` : e.message });
+      this.d.event(this.pod, 'Warning', reason === 'ImagePullBackOff' ? 'BackOff' : 'Failed', reason === 'ImagePullBackOff' ? `Back-off pulling image "${c.image ?? ''}"` : `Failed to pull image "${c.image ?? ''}": ${e.message}`);
+      return;
+    }
     this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`);
     await rt.startContainer(id);
     const st = await rt.containerStatus(id);

@@ -296,9 +296,11 @@ async function handlePatch(ctx: RequestContext, ep: Endpoint, ri: ResourceReques
     if (!isObj(patched)) throw errors.badRequest('the patch produced something that is not an object');
     checkTypeMeta(patched, ep.info.kind, av);
     const pm = meta(patched);
-    // A patch that names a resourceVersion is a precondition; otherwise the patch applies to the latest.
-    const patchRv = fmt === 'json-patch' ? undefined : isObj((body as Obj).metadata) ? ((body as Obj).metadata as Obj).resourceVersion : undefined;
-    pm.resourceVersion = patchRv !== undefined ? patchRv : curRv;
+    // A patch that names a resourceVersion is a precondition; otherwise it applies to whatever is latest
+    // (the registry re-applies it when another write wins the race, as upstream does).
+    const patchRv = fmt === 'json-patch' ? (pm.resourceVersion !== curRv ? pm.resourceVersion : undefined) : isObj((body as Obj).metadata) ? ((body as Obj).metadata as Obj).resourceVersion : undefined;
+    if (patchRv !== undefined && patchRv !== null && patchRv !== '') pm.resourceVersion = patchRv;
+    else delete pm.resourceVersion;
     if (fv !== 'Ignore') {
       const res = checkFields({ group: ep.info.group, version: ep.info.version, kind: ep.info.kind }, patched);
       if (res.typeErrors.length) throw errors.badRequest(`${ep.info.kind} in version "${ep.info.version}" cannot be handled as a ${ep.info.kind}: ${res.typeErrors[0]!.message}`);

@@ -69,9 +69,11 @@ export class DeploymentSync {
 
   private async setRevision(revision: string): Promise<void> {
     if (this.d.metadata.annotations?.[REVISION] === revision) return;
+    // Through the status subresource, as upstream's controller does, so the revision annotation does not move
+    // metadata.generation (a user-visible `generation` would otherwise jump on every rollout).
     this.d = await this.deps.deployments.patch(this.d.metadata.namespace, this.d.metadata.name ?? '', 'merge', {
       metadata: { annotations: { [REVISION]: revision }, resourceVersion: this.d.metadata.resourceVersion },
-    });
+    }, { subresource: 'status' });
   }
 
   /** Upstream getNewReplicaSet: syncs the existing new set's annotations, or creates it when asked. */
