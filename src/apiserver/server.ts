@@ -18,7 +18,7 @@ import { buildDiscovery, wantsAggregated, AGGREGATED_CONTENT_TYPE } from './hand
 import type { RequestContext } from './handlers/context';
 import { handleResource, type Endpoint } from './handlers/resource';
 import { handleVirtual } from './handlers/virtual';
-import { shutdownHooks, watchStats } from './handlers/watch';
+import { shutdownHooks, watchLimits, watchStats } from './handlers/watch';
 import { createConnectHandler, proxyUpgrade, rejectUpgrade, type NodeProxyDeps } from './handlers/node-proxy';
 import { negotiate, sendJson, sendStatus, sendText } from './http/respond';
 import { parseRequestInfo, type ResourceRequest } from './http/request-info';
@@ -60,6 +60,8 @@ export interface ApiServerOptions {
   now?: () => number;
   maxRequestsInFlight?: number;
   maxMutatingRequestsInFlight?: number;
+  /** Bytes a watcher may fall behind before it is dropped (default 32 MiB). */
+  watchMaxBufferedBytes?: number;
 }
 
 export interface ApiServer {
@@ -82,6 +84,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const level = o.logLevel ?? 'info';
   const debug = level === 'debug';
   const metrics = new Metrics();
+  if (o.watchMaxBufferedBytes) watchLimits.maxBufferedBytes = o.watchMaxBufferedBytes;
   const store = instrumentStore(o.store, metrics);
   const hub = new EventHub(store, now);
   const allocator = new Allocator(store, parseCidr(o.serviceCidr ?? '10.43.0.0/16'));

@@ -23,11 +23,11 @@ export interface TestServer {
 }
 
 /** Starts an API server in this process on a temporary sqlite store and a random loopback port. */
-export async function startTestServer(opts: { dir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { dir?: string; watchMaxBufferedBytes?: number } = {}): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'berth-test-'));
   const store = await createStore({ datastore: 'sqlite', path: join(dir, 'state.db') });
   const pki = ensurePki(join(dir, 'tls'), ['127.0.0.1']);
-  const api = await createApiServer({ store, pki, port: 0, bindAddress: '127.0.0.1', advertiseAddress: '127.0.0.1', logLevel: 'warn', log: () => undefined });
+  const api = await createApiServer({ store, pki, port: 0, bindAddress: '127.0.0.1', advertiseAddress: '127.0.0.1', logLevel: 'warn', log: () => undefined, watchMaxBufferedBytes: opts.watchMaxBufferedBytes });
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
   writeSecretFile(kubeconfigPath, adminKubeconfig({ server: api.url, caPem: pki.caPem, token: pki.adminToken }));
   return {

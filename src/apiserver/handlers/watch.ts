@@ -5,7 +5,7 @@
 //   allowWatchBookmarks          → a BOOKMARK with the current revision every BOOKMARK_MS
 //   Table Accept                 → each event's object is a one-row Table (column definitions on the first)
 //
-// A watcher whose socket falls behind by more than MAX_BUFFERED bytes is ended, with an ERROR event, so it
+// A watcher whose socket falls behind by more than watchLimits.maxBufferedBytes is ended, with an ERROR event, so it
 // never holds up writers or other watchers; the client re-watches from its last resourceVersion.
 import { buildTable } from '../tables';
 import { errors } from '../errors';
@@ -16,7 +16,8 @@ import { warningHeaders, type RequestContext } from './context';
 import { apiVersionOf, entryJson, listOptionsOf, outward, type Endpoint } from './resource';
 
 const BOOKMARK_MS = 60_000;
-const MAX_BUFFERED = 32 * 1024 * 1024;
+/** How far (bytes queued in user space) a watcher may fall behind before it is dropped. */
+export const watchLimits = { maxBufferedBytes: 32 * 1024 * 1024 };
 
 export interface WatchStats {
   active: number;
@@ -87,7 +88,7 @@ export async function handleWatch(ctx: RequestContext, ep: Endpoint, ri: Resourc
   const write = (b: Buffer) => {
     if (closed) return;
     res.write(b);
-    if (res.writableLength > MAX_BUFFERED) {
+    if (res.writableLength > watchLimits.maxBufferedBytes) {
       const status = errors.gone('the watcher fell too far behind and was closed; watch again from the last resourceVersion').toStatus();
       status.code = 410;
       res.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
