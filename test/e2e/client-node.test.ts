@@ -3,19 +3,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startBerth, type BerthProcess } from '../support/server';
+import { startEtcd, type EtcdProcess } from '../../src/store/etcd/etcd-process';
 import { eventually } from './kubectl-helpers';
 
-describe('@kubernetes/client-node against berth', () => {
+for (const datastore of ['sqlite', 'etcd'] as const) describe(`@kubernetes/client-node against berth (${datastore})`, () => {
   let b: BerthProcess;
   let kc: k8s.KubeConfig;
+  let etcd: EtcdProcess | undefined;
 
   before(async () => {
-    b = await startBerth({ args: ['--disable-agent'] });
+    if (datastore === 'etcd') etcd = await startEtcd();
+    b = await startBerth({ args: ['--disable-agent', '--datastore', etcd ? `etcd://${etcd.endpoint}` : 'sqlite'] });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(b.kubeconfigPath);
   });
   after(async () => {
     if (b) await b.stop();
+    await etcd?.stop();
   });
 
   test('typed CRUD on core and apps resources', async () => {
