@@ -68,6 +68,20 @@ class Balancer {
   }
 }
 
+/**
+ * Copies `from` → `to` with backpressure, and half-closes `to` when `from` ends. Cheaper per chunk than
+ * stream.pipe (no pipe bookkeeping per write), which shows at tens of thousands of small requests per second.
+ */
+function forward(from: net.Socket, to: net.Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.once('end', () => to.end());
+}
+
 function tcpListener(id: string, key: string, host: string, port: number, route: Route, clock: Clock, log: LogFn): Promise<Listener> {
   const balancer = new Balancer(clock);
   const conns = new Set<net.Socket>();
@@ -87,8 +101,8 @@ function tcpListener(id: string, key: string, host: string, port: number, route:
       let connected = false;
       upstream.once('connect', () => {
         connected = true;
-        client.pipe(upstream);
-        upstream.pipe(client);
+        forward(client, upstream);
+        forward(upstream, client);
         client.resume();
       });
       upstream.on('error', (err) => {
