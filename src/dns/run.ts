@@ -144,7 +144,11 @@ export async function runDns(opts: RunDnsOptions): Promise<void> {
 
   const zone = createClusterZone({ services: services.lister, slices: slices.lister, pods: pods.lister }, { domain, ttl: opts.ttl, negativeTtl: opts.negativeTtl });
   let forwarder: Forwarder | undefined;
-  const handler = createQueryHandler({ zone, forwarder: { query: (q) => forwarder ? forwarder.query(q) : Promise.reject(new Error('no upstream resolvers')), close: () => undefined }, log });
+  let version = 0;
+  for (const inf of [services, slices, pods] as Array<{ addEventHandler: typeof pods.addEventHandler }>) {
+    inf.addEventHandler({ onAdd: () => void version++, onUpdate: () => void version++, onDelete: () => void version++ });
+  }
+  const handler = createQueryHandler({ zone, version: () => version, forwarder: { query: (q) => forwarder ? forwarder.query(q) : Promise.reject(new Error('no upstream resolvers')), close: () => undefined }, log });
   let listeners: DnsListeners;
   try {
     listeners = await bind(handler, opts, serviceIP, log);

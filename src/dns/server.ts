@@ -19,18 +19,28 @@ export interface QueryHandler {
   handle(query: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined>;
 }
 
-export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwarder; log?: LogFn }): QueryHandler {
+/**
+ * `version` must change whenever the zone's inputs change (any informer event): encoded cluster answers
+ * are memoised per (question as asked, flags, size limit) until it does, so a repeated query costs a
+ * decode, a Map lookup and a 2-byte id patch.
+ */
+export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwarder; log?: LogFn; version?: () => number }): QueryHandler {
   const log = opts.log ?? (() => undefined);
+  const memo = new Map<string, Buffer>();
+  let memoVersion = -1;
+  const MEMO_MAX = 10_000;
 
   const reply = (q: DnsMessage, part: Partial<DnsMessage>): DnsMessage => ({
     id: q.id, qr: true, opcode: q.opcode, aa: false, tc: false, rd: q.rd, ra: true, rcode: RCode.NOERROR,
     questions: q.questions, answers: [], authorities: [], additionals: [], ...part,
   });
 
-  async function answer(q: DnsMessage): Promise<DnsMessage> {
-    if (q.opcode !== 0) return reply(q, { rcode: RCode.NOTIMP });
+  /** The reply, and whether it came from the cluster zone alone (memoisable). */
+  async function answer(q: DnsMessage): Promise<{ msg: DnsMessage; zoneOnly: boolean }> {
+    const own = (msg: DnsMessage): { msg: DnsMessage; zoneOnly: boolean } => ({ msg, zoneOnly: false });
+    if (q.opcode !== 0) return own(reply(q, { rcode: RCode.NOTIMP }));
     const question = q.questions[0];
-    if (q.questions.length !== 1 || !question) return reply(q, { rcode: RCode.FORMERR });
+    if (q.questions.length !== 1 || !question) return own(reply(q, { rcode: RCode.FORMERR }));
     const z = opts.zone.resolve(question);
     if (z.kind === 'answer') {
       const out = reply(q, { aa: true, rcode: z.rcode, answers: z.answers, authorities: z.authorities, additionals: z.additionals });
@@ -43,15 +53,15 @@ export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwar
           log('debug', `dns: chasing ExternalName ${z.chase.name}: ${String(e)}`);
         }
       }
-      return out;
+      return { msg: out, zoneOnly: !z.chase };
     }
-    if (!opts.forwarder) return reply(q, { rcode: RCode.REFUSED });
+    if (!opts.forwarder) return own(reply(q, { rcode: RCode.REFUSED }));
     try {
       const up = await opts.forwarder.query(question);
-      return reply(q, { rcode: up.rcode, answers: up.answers, authorities: up.authorities, additionals: up.additionals });
+      return own(reply(q, { rcode: up.rcode, answers: up.answers, authorities: up.authorities, additionals: up.additionals }));
     } catch (e) {
       log('debug', `dns: forwarding ${question.name}: ${String(e)}`);
-      return reply(q, { rcode: RCode.SERVFAIL });
+      return own(reply(q, { rcode: RCode.SERVFAIL }));
     }
   }
 
@@ -69,11 +79,30 @@ export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwar
         return h;
       }
       if (q.qr) return undefined;
-      const r = await answer(q);
       const edns = q.additionals.some((rr) => rr.type === RRType.OPT);
+      const limit = transport === 'udp' ? udpLimit(q) : 0;
+      const q0 = q.questions[0];
+      const version = opts.version?.();
+      let key: string | undefined;
+      if (version !== undefined && q.questions.length === 1 && q0 && q.opcode === 0) {
+        if (version !== memoVersion) { memo.clear(); memoVersion = version; }
+        key = `${q0.name}|${q0.type}|${q0.class}|${limit}|${edns ? 1 : 0}|${q.rd ? 1 : 0}`;
+        const hit = memo.get(key);
+        if (hit) {
+          const out = Buffer.from(hit);
+          out.writeUInt16BE(q.id, 0);
+          return out;
+        }
+      }
+      const { msg: r, zoneOnly } = await answer(q);
       r.additionals = r.additionals.filter((rr) => rr.type !== RRType.OPT);
       if (edns) r.additionals.push(optRecord(1232));
-      return encodeMessage(r, transport === 'udp' ? { maxSize: udpLimit(q) } : {});
+      const out = encodeMessage(r, limit ? { maxSize: limit } : {});
+      if (key && zoneOnly && memoVersion === opts.version?.()) {
+        if (memo.size >= MEMO_MAX) memo.clear();
+        memo.set(key, out);
+      }
+      return out;
     },
   };
 }

@@ -10,10 +10,15 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { BackendResolver } from './backends';
-import { matchRoute, type RoutingTable } from './routing';
+import type { BackendResolver, Target } from './backends';
+import { FastUpstream } from './fast-upstream';
+import { matchRoute, type Backend, type RoutingTable } from './routing';
 import type { LogFn } from './types';
 
+/** Responses up to this size (with a Content-Length) are buffered and sent in one write. */
+const SMALL_BODY = 64 * 1024;
+/** Bodiless requests with these methods take the lean pooled client (fast-upstream.ts). */
+const FAST_METHODS = new Set(['GET', 'DELETE', 'OPTIONS']);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 
 export interface ListenerInfo { scheme: 'http' | 'https'; port: number }
@@ -75,6 +80,45 @@ function rawError(socket: Duplex, code: number, reason: string, body: string): v
 export function createIngressProxy(opts: { table: () => RoutingTable; resolver: BackendResolver; log?: LogFn; agent?: Agent }): IngressProxy {
   const log = opts.log ?? (() => undefined);
   const agent = opts.agent ?? new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
+  const fast = new FastUpstream();
+
+  function fastProxy(req: IncomingMessage, res: ServerResponse, t: Target, l: ListenerInfo, b: Backend): void {
+    let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(forwardHeaders(req, l))) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const one of v) head += `${k}: ${one}\r\n`;
+      else head += `${k}: ${v}\r\n`;
+    }
+    head += '\r\n';
+    req.resume();
+    let started = false, ended = false;
+    const ex = fast.request(t.host, t.port, head, {
+      onHead(r) {
+        started = true;
+        res.writeHead(r.status, r.reason || undefined, r.headers);
+      },
+      onData(chunk, last) {
+        if (last) {
+          ended = true;
+          res.end(chunk);
+          return true;
+        }
+        return res.write(chunk);
+      },
+      onEnd() {
+        if (!ended) res.end();
+      },
+      onError(e) {
+        log('debug', `ingress: ${req.method} ${req.headers.host ?? ''}${req.url ?? ''} → ${t.host}:${t.port}: ${e.message}`);
+        if (!started) sendText(res, 502, `502 Bad Gateway: ${b.namespace}/${b.service}: ${e.message}\n`);
+        else res.destroy();
+      },
+    });
+    res.on('drain', () => ex.resume());
+    res.on('close', () => {
+      if (!res.writableFinished) ex.abort();
+    });
+  }
 
   return {
     handleRequest(req, res, l) {
@@ -83,11 +127,29 @@ export function createIngressProxy(opts: { table: () => RoutingTable; resolver: 
       const r = opts.resolver.pick(route.backend);
       const b = route.backend;
       if (!r.ok) return sendText(res, 503, `503 Service Unavailable: no ready endpoints for service ${b.namespace}/${b.service} port ${b.port} (${r.reason})\n`);
+      const cl = req.headers['content-length'];
+      const bodiless = req.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+      if (bodiless && FAST_METHODS.has(req.method ?? '') && !req.headers.upgrade) {
+        fastProxy(req, res, r.target, l, b);
+        return;
+      }
       const up = httpRequest({ host: r.target.host, port: r.target.port, method: req.method, path: req.url, headers: forwardHeaders(req, l), agent });
+      up.setNoDelay(true);
       up.on('response', (ur) => {
+        ur.on('error', () => res.destroy());
+        const len = Number(ur.headers['content-length']);
+        if (req.method !== 'HEAD' && len >= 0 && len <= SMALL_BODY) {
+          // Small bodies of known length leave in one write with the status line and headers.
+          const chunks: Buffer[] = [];
+          ur.on('data', (c: Buffer) => chunks.push(c));
+          ur.on('end', () => {
+            res.writeHead(ur.statusCode ?? 502, ur.statusMessage, responseHeaders(ur));
+            res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+          });
+          return;
+        }
         res.writeHead(ur.statusCode ?? 502, ur.statusMessage, responseHeaders(ur));
         ur.pipe(res);
-        ur.on('error', () => res.destroy());
       });
       up.on('error', (e) => {
         log('debug', `ingress: ${req.method} ${req.headers.host ?? ''}${req.url ?? ''} → ${r.target.host}:${r.target.port}: ${e.message}`);
@@ -96,7 +158,11 @@ export function createIngressProxy(opts: { table: () => RoutingTable; resolver: 
       res.on('close', () => {
         if (!res.writableFinished) up.destroy();
       });
-      req.pipe(up);
+      if (!bodiless) req.pipe(up);
+      else {
+        up.end();
+        req.resume();
+      }
     },
 
     handleUpgrade(req, socket, head, l) {
@@ -133,6 +199,7 @@ export function createIngressProxy(opts: { table: () => RoutingTable; resolver: 
 
     close() {
       agent.destroy();
+      fast.close();
     },
   };
 }
