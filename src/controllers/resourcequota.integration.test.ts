@@ -24,7 +24,8 @@ test('resourcequota (real API): used follows pods and objects; kubectl describe 
   await h.client.resource(Resources.configmaps).create('default', { metadata: { name: 'cm' } } as KubeObject);
   const st = await eventually('used', async () => {
     const s = (await quotas.get('default', 'q')).status;
-    return s?.used?.pods === '2' ? s : undefined;
+    // pods and configmaps are counted from separate informers: wait for both to be reflected
+    return s?.used?.pods === '2' && Number(s.used.configmaps) >= 1 ? s : undefined;
   });
   assert.equal(st.used?.['requests.cpu'], '750m');
   assert.ok(Number(st.used?.configmaps) >= 1, `configmaps ${st.used?.configmaps}`);
