@@ -126,13 +126,22 @@ test('without a listen address and no way to bind the ClusterIP, it falls back a
   let addrs: Array<{ host: string; port: number }> = [];
   const done = runDns({
     config, serviceIP: '192.0.2.53', fallbackListen: [{ host: '127.0.0.1', port: 0 }], upstreams: [], ensureService: false,
-    signal: ac.signal, log: (l, m) => logs.push(`${l} ${m}`), onListening: (a) => { addrs = a; },
+    publishEndpoint: { ip: '127.0.0.1', nodeName: 'node-1' }, signal: ac.signal, log: (l, m) => logs.push(`${l} ${m}`), onListening: (a) => { addrs = a; },
   });
-  t.after(async () => { ac.abort(); await done; await srv.stop(); });
+  const client = createClient(config);
+  t.after(async () => { ac.abort(); await done; client.close(); await srv.stop(); });
   await waitFor(() => addrs.length > 0, 'listening', 20_000);
+  const slices = client.resource<EndpointSlice>(Resources.endpointslices);
+  const published = await slices.get('kube-system', 'kube-dns-node-1');
+  assert.deepEqual(published.endpoints?.map((e) => e.addresses[0]), ['127.0.0.1'], 'published endpoint address');
+  assert.deepEqual(published.ports?.map((p) => `${p.name}/${p.protocol}/${p.port}`), [`dns/UDP/${addrs[0]!.port}`, `dns-tcp/TCP/${addrs[0]!.port}`], 'published ports');
+  assert.equal(published.metadata?.labels?.['kubernetes.io/service-name'], 'kube-dns', 'slice belongs to kube-dns');
   assert.ok(logs.some((l) => l.startsWith('warn') && l.includes('cannot listen on 192.0.2.53:53')), `logs: ${logs.join('\n')}`);
   const reply = await queryUdp('127.0.0.1', addrs[0]!.port, buildQuery(1, 'kubernetes.default.svc.cluster.local', RRType.A));
   assert.equal(reply.qr, true, 'got a reply from the fallback address');
   const outside = await queryUdp('127.0.0.1', addrs[0]!.port, buildQuery(2, 'www.example.test', RRType.A));
   assert.equal(outside.rcode, RCode.SERVFAIL, `no upstreams: rcode got ${outside.rcode}, want SERVFAIL`);
+  ac.abort();
+  await done;
+  await assert.rejects(slices.get('kube-system', 'kube-dns-node-1'), (e: { code?: number }) => e.code === 404, 'slice deleted on shutdown');
 });

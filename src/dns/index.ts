@@ -1,5 +1,6 @@
 // Public surface of cluster DNS.
 export { runDns, ensureDnsService, DEFAULT_DNS_SERVICE_IP, DNS_SERVICE_NAME, DNS_SERVICE_NAMESPACE, type RunDnsOptions } from './run';
+export { publishDnsEndpoint, dnsEndpointSlice, DNS_MANAGED_BY } from './publish-endpoint';
 export { podResolvConf, parseResolvConf, type PodDnsConfig, type PodResolvConfOptions } from './resolv-conf';
 export { createClusterZone, reverseName, reverseToIP, podIndexers, serviceIndexers, sliceIndexers, type ClusterZone, type ZoneAnswer } from './cluster-zone';
 export { createQueryHandler, listenDns, type ListenAddress, type QueryHandler } from './server';

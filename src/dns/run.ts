@@ -16,11 +16,11 @@ import { createClusterZone, podIndexers, serviceIndexers, sliceIndexers } from '
 import { createAnswerCache } from './cache';
 import { createForwarder, nameserversOf, parseUpstream, type Forwarder } from './forwarder';
 import { createQueryHandler, listenDns, type DnsListeners, type ListenAddress } from './server';
+import { DEFAULT_DNS_SERVICE_IP, DNS_SERVICE_NAME, DNS_SERVICE_NAMESPACE } from './names';
+import { publishDnsEndpoint } from './publish-endpoint';
 import type { EndpointSlice, LogFn, Pod, Service } from './types';
 
-export const DNS_SERVICE_NAMESPACE = 'kube-system';
-export const DNS_SERVICE_NAME = 'kube-dns';
-export const DEFAULT_DNS_SERVICE_IP = '10.43.0.10';
+export { DEFAULT_DNS_SERVICE_IP, DNS_SERVICE_NAME, DNS_SERVICE_NAMESPACE };
 
 export interface RunDnsOptions {
   config: ClientConfig;
@@ -42,6 +42,12 @@ export interface RunDnsOptions {
   signal: AbortSignal;
   log?: LogFn;
   clock?: Clock;
+  /**
+   * Publish `ip` + the bound port as an EndpointSlice of kube-dns (name kube-dns-<nodeName|ip>), so the service
+   * proxy can route the ClusterIP here. `ip` must be an address pods can reach (e.g. the node IP the server
+   * listens on). Deleted on clean shutdown.
+   */
+  publishEndpoint?: { ip: string; nodeName?: string };
   /** Told where the server listens once it does. */
   onListening?: (addresses: ListenAddress[]) => void;
 }
@@ -159,10 +165,14 @@ export async function runDns(opts: RunDnsOptions): Promise<void> {
   }
   forwarder = upstreamsFrom(opts, listeners.addresses, log);
   log('info', `dns: serving ${domain} on ${listeners.addresses.map((a) => `${a.host}:${a.port}`).join(', ')} (udp+tcp)`);
+  const unpublish = opts.publishEndpoint && listeners.addresses[0]
+    ? await publishDnsEndpoint(client, { ...opts.publishEndpoint, port: listeners.addresses[0].port }, log)
+    : undefined;
   opts.onListening?.(listeners.addresses);
 
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await listeners.close();
+  await unpublish?.();
   forwarder?.close();
   await Promise.all(runs);
   client.close();

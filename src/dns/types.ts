@@ -26,6 +26,7 @@ export interface EndpointSlice extends KubeObject {
     addresses: string[];
     conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
     hostname?: string;
+    nodeName?: string;
     targetRef?: { kind?: string; name?: string; namespace?: string };
   }>;
   ports?: Array<{ name?: string; port?: number; protocol?: string }>;
