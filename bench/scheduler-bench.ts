@@ -27,6 +27,8 @@ interface Workload {
   /** Pods bound directly at creation (spec.nodeName), before the scheduler starts. */
   initPods?: (nodes: number) => Pod[];
   techniques?: Partial<Techniques>;
+  /** Normal "Scheduled" events (default on, as kube-scheduler). */
+  scheduledEvents?: boolean;
   priorityClass?: { name: string; value: number };
 }
 
@@ -65,6 +67,8 @@ function workloads(): Workload[] {
     { name: 'SchedulingBasic/no-score-cache', ...basic, techniques: { scoreCache: false } },
     { name: 'SchedulingBasic/no-sampling', ...basic, techniques: { sampling: false } },
     { name: 'SchedulingBasic/none', ...basic, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false } },
+    // Not a Borg technique: what the per-pod Scheduled event costs the API server.
+    { name: 'SchedulingBasic/no-scheduled-events', ...basic, scheduledEvents: false },
   ];
 }
 
@@ -108,7 +112,7 @@ async function runWorkload(w: Workload): Promise<void> {
     const setupS = (performance.now() - t0) / 1000;
     const kubelets = w.initPods ? runWatchingKubelets(client, ac.signal) : Promise.resolve();
     // The scheduler runs in a worker thread (as in `berth server`): the API server keeps this thread.
-    const worker = startSchedulerWorker({ config, leaderElect: false, techniques: w.techniques, log: (l, m) => (l === 'error' ? console.error(m) : undefined) });
+    const worker = startSchedulerWorker({ config, leaderElect: false, techniques: w.techniques, scheduledEvents: w.scheduledEvents, log: (l, m) => (l === 'error' ? console.error(m) : undefined) });
     const deadline = performance.now() + (quick ? 120_000 : 600_000);
     let bound = 0;
     let finishedAt = Date.now();

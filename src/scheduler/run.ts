@@ -34,9 +34,10 @@ export async function runScheduler(opts: RunSchedulerOptions): Promise<void> {
   const clock = opts.clock ?? realClock;
   const cfg = typeof opts.schedulerConfig === 'string' ? loadSchedulerConfig(opts.schedulerConfig) : opts.schedulerConfig ?? defaultSchedulerConfig();
   const client = createClient(opts.config, { clock });
+  const eventClient = createClient(opts.config, { clock });
   const start = async (signal: AbortSignal): Promise<void> => {
     const s = new Scheduler({
-      client, config: cfg, clock, log, techniques: { ...ALL_TECHNIQUES, ...opts.techniques }, random: opts.random ?? Math.random,
+      client, eventClient, config: cfg, clock, log, techniques: { ...ALL_TECHNIQUES, ...opts.techniques }, random: opts.random ?? Math.random,
       maxInFlightBinds: opts.maxInFlightBinds ?? 64, scheduledEvents: opts.scheduledEvents ?? true,
     });
     opts.onStarted?.(s);
@@ -59,5 +60,6 @@ export async function runScheduler(opts: RunSchedulerOptions): Promise<void> {
     }
   } finally {
     client.close();
+    eventClient.close();
   }
 }

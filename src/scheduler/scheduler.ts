@@ -21,6 +21,8 @@ export type Log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => v
 
 export interface SchedulerOptions {
   client: Client;
+  /** A second client for Events, so event writes never queue binds behind them in one in-flight budget. */
+  eventClient?: Client;
   config: SchedulerConfig;
   clock: Clock;
   log: Log;
@@ -62,7 +64,7 @@ export class Scheduler {
     this.algorithm = new SchedulingAlgorithm({ cache: this.cache, percentageOfNodesToScore: o.config.percentageOfNodesToScore, techniques: o.techniques, random: o.random });
     const handle = createHandle(this.cache, this.informers, (pod, node) => this.postBinding(pod, node));
     for (const p of o.config.profiles) this.profiles.set(p.schedulerName, buildProfile(p, handle));
-    this.recorder = createEventRecorder(o.client, { component: 'default-scheduler', clock: o.clock, onError: (e) => o.log('debug', `event: ${String(e)}`) });
+    this.recorder = createEventRecorder(o.eventClient ?? o.client, { component: 'default-scheduler', clock: o.clock, onError: (e) => o.log('debug', `event: ${String(e)}`) });
     this.wire();
   }
 
