@@ -60,7 +60,10 @@ export function createAnswerCache(opts: { clock: Clock; maxEntries?: number; max
         entries.delete(oldest.value);
       }
       const now = opts.clock.now();
-      entries.set(key, { msg, storedAt: now, expiresAt: now + ttl * 1000 });
+      // Served TTLs never exceed the time we keep the entry (so clients do not outlive our view).
+      const clamp = (rr: ResourceRecord): ResourceRecord => (rr.type === RRType.OPT || rr.ttl <= ttl ? rr : { ...rr, ttl });
+      const stored = { ...msg, answers: msg.answers.map(clamp), authorities: msg.authorities.map(clamp), additionals: msg.additionals.map(clamp) };
+      entries.set(key, { msg: stored, storedAt: now, expiresAt: now + ttl * 1000 });
     },
     size: () => entries.size,
   };
