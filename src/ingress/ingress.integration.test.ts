@@ -55,8 +55,13 @@ async function backend(name: string, ip: string) {
       void released.then(() => res.end(`${name}:end`));
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name, url: req.url, headers: req.headers, method: req.method, body }));
+    });
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => ws.on('message', (m: Buffer) => ws.send(`${name} echo ${m.toString()}`)));
@@ -104,7 +109,9 @@ test('ingress routes hosts and paths, terminates TLS with SNI, passes WebSockets
     await services.create('default', { metadata: { name: `svc-${be.name}` }, spec: { ports: [{ name: 'http', port: 80, targetPort: be.port }] } });
     await slices.create('default', {
       metadata: { name: `svc-${be.name}-1`, labels: { 'kubernetes.io/service-name': `svc-${be.name}` } }, addressType: 'IPv4',
-      endpoints: [{ addresses: [be.ip], conditions: { ready: true } }], ports: [{ name: 'http', port: be.port, protocol: 'TCP' }],
+      // svc-a also lists 127.0.0.4, where nothing listens: refused connections are retried on the next endpoint.
+      endpoints: [{ addresses: [be.ip], conditions: { ready: true } }, ...(be.name === 'a' ? [{ addresses: ['127.0.0.4'], conditions: { ready: true } }] : [])],
+      ports: [{ name: 'http', port: be.port, protocol: 'TCP' }],
     });
   }
   await services.create('default', { metadata: { name: 'svc-empty' }, spec: { ports: [{ name: 'http', port: 80 }] } });
@@ -156,6 +163,18 @@ test('ingress routes hosts and paths, terminates TLS with SNI, passes WebSockets
   assert.equal(seen.headers['x-forwarded-host'], 'a.example:8080', 'X-Forwarded-Host');
   assert.equal(seen.headers['x-forwarded-port'], String(ports.http), 'X-Forwarded-Port');
   assert.equal(seen.headers.host, 'a.example:8080', 'Host kept');
+  const posted = await new Promise<{ method: string; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: ports.http, path: '/post', method: 'POST', headers: { host: 'b.example', 'content-type': 'text/plain' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(JSON.parse(body) as { method: string; body: string }));
+    });
+    req.on('error', reject);
+    req.end('x'.repeat(100_000));
+  });
+  assert.equal(posted.method, 'POST', 'method passed through');
+  assert.equal(posted.body.length, 100_000, `request body streamed: got ${posted.body.length} bytes`);
   const notFound = await get(ports.http, 'zzz.example', '/');
   assert.match(notFound.body, /404/, `404 body got ${notFound.body}`);
 

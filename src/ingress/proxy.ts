@@ -11,7 +11,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingM
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BackendResolver, Target } from './backends';
-import { FastUpstream } from './fast-upstream';
+import { FastUpstream, type FastExchange } from './fast-upstream';
 import { matchRoute, type Backend, type RoutingTable } from './routing';
 import type { LogFn } from './types';
 
@@ -82,7 +82,11 @@ export function createIngressProxy(opts: { table: () => RoutingTable; resolver: 
   const agent = opts.agent ?? new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
   const fast = new FastUpstream();
 
-  function fastProxy(req: IncomingMessage, res: ServerResponse, t: Target, l: ListenerInfo, b: Backend): void {
+  /**
+   * The bodiless fast path. A connection refused by one endpoint (a pod going away during a rollout) is retried
+   * on the next endpoint, up to 3 tries: nothing reached a backend, so this is safe for any method.
+   */
+  function fastProxy(req: IncomingMessage, res: ServerResponse, first: Target, l: ListenerInfo, b: Backend): void {
     let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(forwardHeaders(req, l))) {
       if (v === undefined) continue;
@@ -92,31 +96,39 @@ export function createIngressProxy(opts: { table: () => RoutingTable; resolver: 
     head += '\r\n';
     req.resume();
     let started = false, ended = false;
-    const ex = fast.request(t.host, t.port, head, {
-      onHead(r) {
-        started = true;
-        res.writeHead(r.status, r.reason || undefined, r.headers);
-      },
-      onData(chunk, last) {
-        if (last) {
-          ended = true;
-          res.end(chunk);
-          return true;
-        }
-        return res.write(chunk);
-      },
-      onEnd() {
-        if (!ended) res.end();
-      },
-      onError(e) {
-        log('debug', `ingress: ${req.method} ${req.headers.host ?? ''}${req.url ?? ''} → ${t.host}:${t.port}: ${e.message}`);
-        if (!started) sendText(res, 502, `502 Bad Gateway: ${b.namespace}/${b.service}: ${e.message}\n`);
-        else res.destroy();
-      },
-    });
-    res.on('drain', () => ex.resume());
+    let ex: FastExchange | undefined;
+    const attempt = (t: Target, tries: number): void => {
+      ex = fast.request(t.host, t.port, head, {
+        onHead(r) {
+          started = true;
+          res.writeHead(r.status, r.reason || undefined, r.headers);
+        },
+        onData(chunk, last) {
+          if (last) {
+            ended = true;
+            res.end(chunk);
+            return true;
+          }
+          return res.write(chunk);
+        },
+        onEnd() {
+          if (!ended) res.end();
+        },
+        onError(e) {
+          log('debug', `ingress: ${req.method} ${req.headers.host ?? ''}${req.url ?? ''} → ${t.host}:${t.port}: ${e.message}`);
+          if (!started && (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' && tries < 3 && !res.destroyed) {
+            const next = opts.resolver.pick(b);
+            if (next.ok && (next.target.host !== t.host || next.target.port !== t.port)) return attempt(next.target, tries + 1);
+          }
+          if (!started) sendText(res, 502, `502 Bad Gateway: ${b.namespace}/${b.service}: ${e.message}\n`);
+          else res.destroy();
+        },
+      });
+    };
+    attempt(first, 1);
+    res.on('drain', () => ex?.resume());
     res.on('close', () => {
-      if (!res.writableFinished) ex.abort();
+      if (!res.writableFinished) ex?.abort();
     });
   }
 
