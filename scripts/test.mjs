@@ -53,6 +53,6 @@ if (files.length === 0) {
 }
 run(
   'node',
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-reporter=spec', ...files],
   `tests (${files.length} files)`,
 );
