@@ -28,7 +28,17 @@ export async function runNodeNetworking(o: NodeNetworkingOptions): Promise<void>
   }
   if (o.dns) {
     const { runDns } = await import('../dns');
-    guard('cluster DNS', runDns({ config: o.config, serviceIP: o.dnsServiceIP, signal: o.signal, log: o.log }));
+    // Serve on the node address when the ClusterIP cannot be bound, and publish that address as kube-dns'
+    // endpoint so the service proxy routes the ClusterIP to it.
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    guard('cluster DNS', runDns({
+      config: o.config,
+      serviceIP: o.dnsServiceIP,
+      fallbackListen: [{ host: o.nodeIP, port: root ? 53 : 10053 }],
+      publishEndpoint: { ip: o.nodeIP, nodeName: o.nodeName },
+      signal: o.signal,
+      log: o.log,
+    }));
   }
   if (o.ingress) {
     const { runIngress } = await import('../ingress');
