@@ -174,6 +174,21 @@ describe('API semantics', () => {
     assert.equal(again.code, 201, `released IP and port are reusable: ${again.body}`);
   });
 
+  test('priority admission: a named class sets priority and preemption policy; an unknown class is refused', async () => {
+    await call('POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000, preemptionPolicy: 'Never' });
+    const pod = (name: string, cls?: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...(cls ? { priorityClassName: cls } : {}), containers: [{ name: 'c', image: 'x' }] } });
+    const hi = await call('POST', '/api/v1/namespaces/default/pods', pod('prio-high', 'high'));
+    assert.equal(hi.code, 201, hi.body);
+    const spec = hi.json.spec as { priority: number; preemptionPolicy: string };
+    assert.equal(spec.priority, 1000);
+    assert.equal(spec.preemptionPolicy, 'Never');
+    const none = await call('POST', '/api/v1/namespaces/default/pods', pod('prio-none'));
+    assert.equal((none.json.spec as { priority: number }).priority, 0);
+    const bad = await call('POST', '/api/v1/namespaces/default/pods', pod('prio-bad', 'nope'));
+    assert.equal(bad.code, 403);
+    assert.equal(bad.json.message, 'pods "prio-bad" is forbidden: no PriorityClass with name nope was found');
+  });
+
   test('namespaces: creating in a missing namespace is 404', async () => {
     const r = await call('POST', '/api/v1/namespaces/nope/configmaps', cm('x'));
     assert.equal(r.code, 404);

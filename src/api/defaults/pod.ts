@@ -183,9 +183,12 @@ export function defaultPod(pod: Obj): void {
   }
   // The v1 wire form mirrors serviceAccountName into the deprecated serviceAccount field.
   if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') spec.serviceAccount = spec.serviceAccountName;
-  // Priority admission: no class resolved by the caller -> priority 0.
-  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  setDefault(spec, 'priority', 0);
+  // Priority admission (in the API server) resolves a named class; only a pod without one gets priority 0 here,
+  // so a user who names a class is not refused for a priority they never sent.
+  if (typeof spec.priorityClassName !== 'string' || spec.priorityClassName === '') {
+    setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+    setDefault(spec, 'priority', 0);
+  }
   defaultTolerations(spec);
 }
 
