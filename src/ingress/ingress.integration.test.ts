@@ -204,6 +204,14 @@ test('ingress routes hosts and paths, terminates TLS with SNI, passes WebSockets
     if (status !== '127.0.0.1') await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(status, '127.0.0.1', `status.loadBalancer.ingress got ${status}`);
+  const statusOf = async (name: string): Promise<string> => JSON.stringify((await ingresses.get('default', name)).status?.loadBalancer?.ingress ?? []);
+  for (let i = 0; i < 100 && (await statusOf('second')) !== '[{"ip":"127.0.0.1"}]'; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await statusOf('second'), '[{"ip":"127.0.0.1"}]', 'default-class Ingress gets status too');
+  const second = await ingresses.get('default', 'second');
+  await ingresses.update('default', { ...second, spec: { ...second.spec, ingressClassName: 'other' } });
+  for (let i = 0; i < 100 && (await statusOf('second')) !== '[]'; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await statusOf('second'), '[]', 'status cleared once the Ingress moved to another class');
+  assert.equal(await who('b.example', '/'), '404', 'and it is no longer served');
 
   // Live reconfiguration: a long request and a keep-alive connection survive a routing change.
   const before = await get(ports.http, 'a.example', '/k', { agent: keepAlive });

@@ -137,6 +137,8 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
       lastFallback = certs.fallbackPem;
     }
     for (const i of mine) if (!sameStatus(i, opts.nodeIP)) statusQueue.add(objectKey(i));
+    // An Ingress that left our class keeps no address of ours.
+    for (const i of ingresses.lister.list()) if (sameStatus(i, opts.nodeIP) && !mine.includes(i)) statusQueue.add(objectKey(i));
     log('debug', `ingress: routing table rebuilt from ${table.ingresses.length} Ingress(es)`);
   };
   const schedule = (): void => {
@@ -195,7 +197,7 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
   opts.onListening?.({ http: httpPort, https: httpsPort });
 
   const writeStatus = async (leading: AbortSignal): Promise<void> => {
-    for (const i of ours()) if (!sameStatus(i, opts.nodeIP)) statusQueue.add(objectKey(i));
+    for (const i of ingresses.lister.list()) statusQueue.add(objectKey(i));
     const ingClient = client.resource<Ingress>(Resources.ingresses);
     while (!leading.aborted) {
       const next = await Promise.race([statusQueue.get(), new Promise<undefined>((r) => leading.addEventListener('abort', () => r(undefined), { once: true }))]);
@@ -204,8 +206,11 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
       try {
         const { namespace: ns, name } = splitKey(key);
         const ing = ingresses.lister.get(ns, name);
-        if (ing && isOurs(ing, filter()) && !sameStatus(ing, opts.nodeIP)) {
+        const mine = !!ing && !ing.metadata?.deletionTimestamp && isOurs(ing, filter());
+        if (ing && mine && !sameStatus(ing, opts.nodeIP)) {
           await ingClient.patch(ns, name, 'merge', { status: { loadBalancer: { ingress: [{ ip: opts.nodeIP }] } } }, { subresource: 'status' });
+        } else if (ing && !mine && sameStatus(ing, opts.nodeIP)) {
+          await ingClient.patch(ns, name, 'merge', { status: { loadBalancer: { ingress: null } } }, { subresource: 'status' });
         }
         statusQueue.forget(key);
       } catch (e) {
