@@ -187,6 +187,17 @@ test('ingress routes hosts and paths, terminates TLS with SNI, passes WebSockets
   const other = await getTls(ports.https, 'other.example', otherPem.cert, '/');
   assert.equal(other.cn, 'other.example', `SNI other.example CN got ${other.cn}`);
 
+  const noSni = await new Promise<string | undefined>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: ports.https, path: '/', servername: '', rejectUnauthorized: false, headers: { host: 'secure.example' }, agent: false }, (res) => {
+      const cn = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      res.resume();
+      resolve(Array.isArray(cn) ? cn[0] : cn);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(noSni, 'other.example', `client without SNI gets the first certificate: got ${noSni}`);
+
   // WebSocket through the ingress.
   const ws = new WebSocket(`ws://127.0.0.1:${ports.http}/ws`, { headers: { host: 'b.example' } });
   const echoed = await new Promise<string>((resolve, reject) => {
