@@ -28,13 +28,13 @@ export async function runNodeNetworking(o: NodeNetworkingOptions): Promise<void>
   }
   if (o.dns) {
     const { runDns } = await import('../dns');
-    // Serve on the node address when the ClusterIP cannot be bound, and publish that address as kube-dns'
-    // endpoint so the service proxy routes the ClusterIP to it.
+    // Serve on the node address and publish it as kube-dns' endpoint: the service proxy routes the ClusterIP
+    // there (binding the ClusterIP itself would race the proxy putting it on an interface).
     const root = typeof process.getuid === 'function' && process.getuid() === 0;
     guard('cluster DNS', runDns({
       config: o.config,
       serviceIP: o.dnsServiceIP,
-      fallbackListen: [{ host: o.nodeIP, port: root ? 53 : 10053 }],
+      listen: [{ host: o.nodeIP, port: root ? 53 : 10053 }],
       publishEndpoint: { ip: o.nodeIP, nodeName: o.nodeName },
       signal: o.signal,
       log: o.log,
