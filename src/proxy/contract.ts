@@ -126,7 +126,9 @@ export function proxyContract(opts: ContractOptions): void {
     const b = (i: number): Backend => backends[i]!;
 
     before(async () => {
+      step('starting the API server');
       server = await startTestServer();
+      step('API server up');
       client = createClient({ server: server.url, ca: Buffer.from(server.caPem), token: server.token });
       for (let i = 0; i < 3; i++) backends.push(await startBackend(`b${i}`, `127.0.0.${11 + i}`));
       // All backends listen on the same port number so one slice port fits all of them.
@@ -152,14 +154,20 @@ export function proxyContract(opts: ContractOptions): void {
       });
     });
 
+    // Each step is logged so that a hang (which the runner's timeout turns into a failure) names its step.
+    const step = (what: string): void => console.log(`# ${opts.mode}: ${what}`);
     after(async () => {
+      step('stopping the proxy');
       abort.abort();
       await proxyDone;
+      step('proxy stopped; checking cleanup');
       await opts.assertCleanedUp();
       await opts.remote?.teardown();
       for (const be of backends) be.server.close();
       client.close();
+      step('stopping the API server');
       await server.stop();
+      step('done');
     });
 
     it('a ClusterIP Service with 3 ready endpoints sends requests to all three', async () => {
@@ -262,12 +270,20 @@ export function proxyContract(opts: ContractOptions): void {
       try {
         const svc = await createService('dns', { type: 'ClusterIP', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
         const ip = svc.spec!.clusterIP!;
-        const s: EndpointSlice = { ...slice('dns', [{ b: { ...b(0), ip: '127.0.0.14', port } }], 'dns'), ports: [{ name: 'dns', protocol: 'UDP', port }] };
-        await putSlice(s);
         const sock = dgram.createSocket('udp4');
         let reply = '';
         sock.on('message', (m) => (reply = m.toString()));
+        sock.on('error', () => undefined);
         await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+        // Datagrams sent while the Service has no endpoints (but its ClusterIP is installed) must not pin this
+        // client to "no NAT" (a stale conntrack entry in iptables mode) once endpoints appear.
+        await eventually('the endpoint-less UDP service is synced', async () => lastState.some((x) => x.name === 'dns'));
+        for (let i = 0; i < 3; i++) {
+          sock.send('early', 53, ip);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const s: EndpointSlice = { ...slice('dns', [{ b: { ...b(0), ip: '127.0.0.14', port } }], 'dns'), ports: [{ name: 'dns', protocol: 'UDP', port }] };
+        await putSlice(s);
         await eventually('UDP echo through the ClusterIP', async () => {
           sock.send('ping', 53, ip);
           await new Promise((r) => setTimeout(r, 100));
@@ -324,6 +340,35 @@ export function proxyContract(opts: ContractOptions): void {
         assert.match(got, /^ERR /, `ClusterIP ${ip}:${port}: got ${got}, want a refused connection`);
       } finally {
         host.close();
+      }
+    });
+
+    it('traffic policies Local use only this node\'s endpoints', { skip: !opts.remote && 'no remote client' }, async () => {
+      const remote = opts.remote!;
+      const local = await startBackend('on-this-node', remote.nodeAddress);
+      const other = await startBackend('on-node-b', remote.nodeAddress);
+      try {
+        const svc = await createService('policy', { type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 87, protocol: 'TCP' }] });
+        const ip = svc.spec!.clusterIP!;
+        const nodePort = svc.spec!.ports![0]!.nodePort!;
+        // Two slices: the same address, one port per "node".
+        await putSlice(slice('policy', [{ b: local, node: NODE }]));
+        await putSlice({ ...slice('policy', [{ b: other, node: 'node-b' }]), metadata: { name: 'policy-other', namespace: NS, labels: { [SERVICE_NAME_LABEL]: 'policy' } } });
+        const both = new Set<string>();
+        await eventually('ClusterIP (Cluster policy) reaches both nodes\' endpoints', async () => {
+          for (const r of await sample(ip, 87, 8)) both.add(r);
+          return both.has('on-this-node') && both.has('on-node-b');
+        });
+        const external = new Set<string>();
+        for (let i = 0; i < 8; i++) external.add(await remote.get(remote.nodeAddress, nodePort));
+        assert.deepEqual([...external], ['on-this-node'], `NodePort with externalTrafficPolicy Local from outside: got ${[...external]}`);
+        const cur = (await svcApi().get(NS, 'policy')) as Service;
+        await svcApi().update(NS, { ...cur, spec: { ...cur.spec, internalTrafficPolicy: 'Local' } } as Service);
+        await eventually('ClusterIP with internalTrafficPolicy Local reaches only this node', async () => (await sample(ip, 87, 10)).every((r) => r === 'on-this-node'));
+      } finally {
+        local.server.close();
+        other.server.close();
+        await svcApi().delete(NS, 'policy').catch(() => undefined);
       }
     });
 

@@ -72,10 +72,11 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
       const changed = [...joined.keys()].filter((c) => first || before.get(c) !== joined.get(c));
       const existing = first ? await existingBerthChains(exec) : [...before.keys()];
       const removed = existing.filter((c) => !joined.has(c));
-      if (opts.addresses) await opts.addresses.sync(new Set(state.map((s) => s.clusterIP)));
       lastWrite.changed = changed;
       lastWrite.removed = removed;
-      if (changed.length === 0 && removed.length === 0) return;
+      // Rules first, then ClusterIPs on berth0: an address never answers locally before its rules exist.
+      const syncAddresses = async (): Promise<void> => opts.addresses?.sync(new Set(state.map((s) => s.clusterIP)));
+      if (changed.length === 0 && removed.length === 0) return syncAddresses();
       written = undefined; // a failed restore leaves the kernel state unknown → full rewrite next time
       await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(chains, changed, removed));
       if (first) {
@@ -83,6 +84,7 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
         await ensureJumps();
       }
       written = joined;
+      await syncAddresses();
       log('debug', `proxy/iptables: wrote ${changed.length} chain(s), removed ${removed.length}`);
     },
     async describe() {

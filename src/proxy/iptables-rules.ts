@@ -29,12 +29,17 @@ export const JUMPS: ReadonlyArray<{ table: 'nat' | 'filter'; chain: string; targ
   { table: 'nat', chain: 'OUTPUT', target: CHAIN_SERVICES, comment: 'berth service portals' },
   { table: 'nat', chain: 'POSTROUTING', target: CHAIN_POSTROUTING, comment: 'berth postrouting rules' },
   { table: 'filter', chain: 'INPUT', target: CHAIN_FIREWALL, comment: 'berth cluster IP firewall' },
+  { table: 'filter', chain: 'OUTPUT', target: CHAIN_FIREWALL, comment: 'berth cluster IP firewall' },
 ];
 
 /**
- * The filter table's one chain. ClusterIPs are local addresses on berth0 (so host traffic can be DNATed in
- * OUTPUT); a new connection still addressed to one at INPUT matched no service rule and must not reach a
- * host process listening on 0.0.0.0 — reject it, as kube-proxy rejects services without endpoints.
+ * The filter table's one chain, hooked into INPUT and OUTPUT (filter runs after nat, so DNATed packets no
+ * longer carry a ClusterIP). ClusterIPs are local addresses on berth0 (so host traffic can be DNATed in
+ * OUTPUT); a new connection still addressed to one matched no service rule and must not reach a host
+ * process listening on 0.0.0.0 — reject it, as kube-proxy rejects services without endpoints. Rejecting it
+ * before conntrack confirms the entry (POSTROUTING for local packets, the end of INPUT for arriving ones)
+ * also matters for UDP: a confirmed un-NATed entry would keep a client's later datagrams from being DNATed
+ * once the rule appears (kube-proxy deletes such entries with `conntrack -D`; there is no conntrack tool here).
  */
 export function firewallPayload(serviceCidr: string): string {
   return [

@@ -62,6 +62,19 @@ function remoteClient(ns: string): RemoteClient {
 }
 
 if (inside && (mode === 'iptables' || mode === 'userspace')) {
+  // If the test process that created our namespace dies (a runner timeout), do not linger in it.
+  const parent = Number(process.env.BERTH_PROXY_TEST_PARENT);
+  if (parent > 0) {
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        spawnSync('ip', ['netns', 'del', `${inside}-client`]);
+        spawnSync('ip', ['netns', 'del', inside]);
+        process.exit(1);
+      }
+    }, 1000).unref();
+  }
   proxyContract({
     mode,
     remote: remoteClient(`${inside}-client`),
@@ -80,14 +93,31 @@ if (inside && (mode === 'iptables' || mode === 'userspace')) {
       assert.equal(add.status, 0, `ip netns add ${ns}: ${add.stderr}`);
       try {
         spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-        const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', import.meta.filename], {
-          env: { ...process.env, BERTH_PROXY_TEST_NETNS: ns, BERTH_PROXY_TEST_MODE: m, NODE_TEST_CONTEXT: undefined },
+        const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--test', '--test-timeout=120000', '--test-reporter=spec', import.meta.filename];
+        // Own process group, so a hung suite can be killed as a whole (runner and its file process).
+        const child = spawn('ip', args, {
+          env: { ...process.env, BERTH_PROXY_TEST_NETNS: ns, BERTH_PROXY_TEST_MODE: m, BERTH_PROXY_TEST_PARENT: String(process.pid), NODE_TEST_CONTEXT: undefined },
           stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
         });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const killGroup = (): void => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        };
+        const limit = setTimeout(() => {
+          out += '\n[killed: the suite did not finish within 200 s]\n';
+          killGroup();
+        }, 200_000);
+        process.once('exit', killGroup);
         const code = await new Promise<number | null>((r) => child.on('close', r));
+        clearTimeout(limit);
+        process.off('exit', killGroup);
         for (const line of out.split('\n')) if (line.startsWith('#') && line.includes('endpoint removal')) console.log(line);
         assert.equal(code, 0, `contract suite in ${ns}: exit ${code}, want 0; output:\n${out}`);
       } finally {
