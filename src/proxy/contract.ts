@@ -199,18 +199,22 @@ export function proxyContract(opts: ContractOptions): void {
     it('a removed endpoint leaves the rotation; an open connection to it drains', async () => {
       const ip = ((await svcApi().get(NS, 'web')) as Service).spec!.clusterIP!;
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      let pinned = '';
-      await eventually('a keep-alive connection lands on b2', async () => {
-        pinned = await get(ip, 80, { agent });
-        if (pinned !== 'b2') agent.destroy();
-        return pinned === 'b2';
-      });
-      const removedAt = Date.now();
-      await putSlice(slice('web', [{ b: b(0) }, { b: b(1) }]));
-      await eventually('b2 out of rotation', async () => (await sample(ip, 80, 15)).every((r) => r === 'b0' || r === 'b1'));
-      console.log(`# ${opts.mode}: endpoint removal visible to new connections after ${Date.now() - removedAt} ms`);
-      const again = await get(ip, 80, { agent });
-      agent.destroy();
+      let again = '';
+      try {
+        let pinned = '';
+        await eventually('a keep-alive connection lands on b2', async () => {
+          pinned = await get(ip, 80, { agent });
+          if (pinned !== 'b2') agent.destroy();
+          return pinned === 'b2';
+        });
+        const removedAt = Date.now();
+        await putSlice(slice('web', [{ b: b(0) }, { b: b(1) }]));
+        await eventually('b2 out of rotation', async () => (await sample(ip, 80, 15)).every((r) => r === 'b0' || r === 'b1'));
+        console.log(`# ${opts.mode}: endpoint removal visible to new connections after ${Date.now() - removedAt} ms`);
+        again = await get(ip, 80, { agent });
+      } finally {
+        agent.destroy();
+      }
       assert.equal(again, 'b2', `request on the connection opened before removal: got ${again}, want b2 (drained, not cut)`);
     });
 
@@ -267,10 +271,11 @@ export function proxyContract(opts: ContractOptions): void {
       echo.on('message', (m, r) => echo.send(Buffer.concat([Buffer.from('echo:'), m]), r.port, r.address));
       await new Promise<void>((r) => echo.bind(0, '127.0.0.14', r));
       const port = echo.address().port;
+      // Closed in `finally`: a UDP socket left open keeps this process alive after a failure.
+      const sock = dgram.createSocket('udp4');
       try {
         const svc = await createService('dns', { type: 'ClusterIP', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
         const ip = svc.spec!.clusterIP!;
-        const sock = dgram.createSocket('udp4');
         let reply = '';
         sock.on('message', (m) => (reply = m.toString()));
         sock.on('error', () => undefined);
@@ -289,8 +294,8 @@ export function proxyContract(opts: ContractOptions): void {
           await new Promise((r) => setTimeout(r, 100));
           return reply === 'echo:ping';
         });
-        sock.close();
       } finally {
+        sock.close();
         echo.close();
       }
     });
