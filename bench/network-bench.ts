@@ -131,7 +131,7 @@ const slice = (ips: string[]): Record<string, unknown> => ({
   ports: [{ name: 'http', protocol: 'TCP', port: BACKEND_PORT }],
 });
 
-async function endpointUpdateBench(client: Client, config: ClientConfig, mode: 'iptables' | 'userspace'): Promise<void> {
+async function endpointUpdateBench(client: Client, config: ClientConfig, mode: 'iptables' | 'userspace', services: number): Promise<void> {
   const n = quick ? 8 : 25;
   // Spacing above the 1 s minSyncPeriod (iptables), so each figure is one change → applied, not a batch.
   const spacing = mode === 'iptables' ? 1100 : 250;
@@ -156,7 +156,7 @@ async function endpointUpdateBench(client: Client, config: ClientConfig, mode: '
     await slices.update('default', { ...slice([BACKEND_IP]), metadata: { ...(slice([BACKEND_IP]).metadata as object), resourceVersion: (await slices.get('default', 'bench-1')).metadata!.resourceVersion } } as never);
     await stop();
   }
-  console.log(`net-bench endpoint_update_p99_ms=${pct(lat, 99).toFixed(0)} mode=${mode} p50_ms=${pct(lat, 50).toFixed(0)} updates=${n} spacing_ms=${spacing}`);
+  console.log(`net-bench endpoint_update_p99_ms=${pct(lat, 99).toFixed(0)} mode=${mode} p50_ms=${pct(lat, 50).toFixed(0)} updates=${n} spacing_ms=${spacing} services=${services}`);
 }
 
 async function inside(): Promise<void> {
@@ -203,7 +203,21 @@ async function inside(): Promise<void> {
       const r = med(path);
       console.log(`net-bench path=${path} rps=${r.rps.toFixed(0)} p99_ms=${r.p99Ms.toFixed(2)} ratio=${(r.rps / direct.rps).toFixed(2)} rounds=${results.get(path)!.length}`);
     }
-    if (want('update')) for (const mode of ['iptables', 'userspace'] as const) await endpointUpdateBench(client, config, mode);
+    if (want('update')) {
+      // Other Services around, so a sync has real work (rule generation, diff, one restore) to do.
+      const extra = quick ? 20 : 200;
+      await Promise.all(Array.from({ length: extra }, async (_, i) => {
+        await client.resource(Resources.services).create('default', {
+          apiVersion: 'v1', kind: 'Service', metadata: { name: `filler-${i}`, namespace: 'default' },
+          spec: { type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+        } as never);
+        await client.resource(Resources.endpointslices).create('default', {
+          ...slice([BACKEND_IP, '127.0.0.12']),
+          metadata: { name: `filler-${i}-1`, namespace: 'default', labels: { 'kubernetes.io/service-name': `filler-${i}` } },
+        } as never);
+      }));
+      for (const mode of ['iptables', 'userspace'] as const) await endpointUpdateBench(client, config, mode, extra + 1);
+    }
     const ctx: NetBenchContext = { config, client, backend: { ip: BACKEND_IP, port: BACKEND_PORT }, load, directRps: direct.rps, quick };
     for (const f of readdirSync(import.meta.dirname).filter((x) => /^network-bench-.+\.ts$/.test(x)).sort()) {
       const line = ((await import(pathToFileURL(join(import.meta.dirname, f)).href)) as { default: NetBenchLine }).default;
