@@ -1,4 +1,4 @@
-// API server benchmark: a real `berth server` (sqlite, no agent) measured from the outside, side by side
+// API server benchmark: a real `berth server` (sqlite; API server and store only) measured from the outside, side by side
 // with a bare Node.js HTTPS server answering the same requests (the ceiling on this machine) and with the
 // raw store figures from `npm run bench:store`.
 //
@@ -116,7 +116,7 @@ tick();`;
 }
 
 /** N watchers in a worker thread; resolves with the per-event delays (ms) once `expect` events reached each. */
-function watchers(b: BerthProcess, n: number, rv: string, expect: number): { ready: Promise<void>; done: Promise<{ delays: number[]; perWatcher: number[]; firstAt: number; lastAt: number }> } {
+function watchers(b: BerthProcess, n: number, rv: string, expect: number, ns = 'watch', resource = 'configmaps'): { ready: Promise<void>; done: Promise<{ delays: number[]; perWatcher: number[]; firstAt: number; lastAt: number }> } {
   const code = `
 const { parentPort, workerData } = require('node:worker_threads');
 const https = require('node:https');
@@ -132,7 +132,9 @@ for (let i = 0; i < n; i++) {
         const line = buf.slice(0, j); buf = buf.slice(j + 1);
         const now = Date.now();
         const m = /"sentAt":"(\\d+)"/.exec(line);
-        if (m) { delays.push(now - Number(m[1])); if (!firstAt) firstAt = now; lastAt = now; }
+        if (m) delays.push(now - Number(m[1]));
+        if (!firstAt) firstAt = now;
+        lastAt = now;
         if (++counts[i] === expect) { if (++finished === n) parentPort.postMessage({ delays, perWatcher: counts, firstAt, lastAt }); req.destroy(); }
       }
     });
@@ -142,7 +144,7 @@ for (let i = 0; i < n; i++) {
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
   const done = new Promise<{ delays: number[]; perWatcher: number[]; firstAt: number; lastAt: number }>((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { url: new URL(`/api/v1/namespaces/watch/configmaps?watch=true&resourceVersion=${rv}`, b.url).toString(), token: readKubeconfigToken(b.kubeconfigPath), ca: caOf(b), n, expect } });
+    const w = new Worker(code, { eval: true, workerData: { url: new URL(`/api/v1/namespaces/${ns}/${resource}?watch=true&resourceVersion=${rv}`, b.url).toString(), token: readKubeconfigToken(b.kubeconfigPath), ca: caOf(b), n, expect } });
     w.on('message', (m: { ready?: boolean; delays?: number[]; perWatcher?: number[]; firstAt?: number; lastAt?: number }) => {
       if (m.ready) readyResolve();
       else {
@@ -161,13 +163,24 @@ async function main(): Promise<void> {
 
   // cold start and idle memory
   const t0 = Date.now();
-  const b = await startBerth({ args: ['--disable-agent'] });
+  // The API server and its store alone: no scheduler, controllers or kubelet reacting to the benchmark's
+  // pods (they would add their own writes, e.g. a FailedScheduling event per pod, to what is measured).
+  const b = await startBerth({ args: ['--disable-agent', '--disable-scheduler', '--disable-controllers'] });
   const cold = Date.now() - t0;
   await new Promise((r) => setTimeout(r, 2000));
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${b.proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   print('cold_start_ms', cold);
   print('idle_rss_mb', rss.toFixed(1));
   print('idle_rss_target_mb', 120);
+  {
+    // the whole default server: scheduler, controllers and this machine's kubelet too (host networking off)
+    const full = await startBerth({});
+    await new Promise((r) => setTimeout(r, 3000));
+    const rssFull = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${full.proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+    print('idle_rss_full_server_mb', rssFull.toFixed(1));
+    await full.stop();
+    rmSync(full.dir, { recursive: true, force: true });
+  }
 
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const token = readKubeconfigToken(b.kubeconfigPath);
@@ -186,7 +199,15 @@ async function main(): Promise<void> {
   // LIST of 10,000 pods
   const want = quick ? 2000 : 10_000;
   const listBody = (i: number) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i}`, labels: { app: 'list' } }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1'] }] } });
+  const rvBefore = (JSON.parse((await call(b, agent, 'GET', '/api/v1/namespaces/list/pods')).body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   for (let i = 0; i < want; i += 100) await Promise.all(Array.from({ length: Math.min(100, want - i) }, (_, j) => call(b, agent, 'POST', '/api/v1/namespaces/list/pods', listBody(i + j))));
+  // One watcher's delivery rate, independent of how fast writes come: replay those events from the cache.
+  {
+    const w = watchers(b, 1, rvBefore, want, 'list', 'pods');
+    const s0 = Date.now();
+    const r = await w.done;
+    print('watch_1_replay_events_per_s', ((want * 1000) / Math.max(1, r.lastAt - s0)).toFixed(0));
+  }
   const listTimes: number[] = [];
   let items = 0;
   for (let i = 0; i < 5; i++) {
