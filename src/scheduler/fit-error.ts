@@ -28,6 +28,8 @@ export class FitError {
   }
 
   message(): string {
+    // Upstream's ErrNoNodesAvailable: with no nodes at all there is nothing to filter or preempt.
+    if (this.numAllNodes === 0) return 'no nodes available to schedule pods';
     let msg = `0/${this.numAllNodes} nodes are available:`;
     if (this.preFilterMsg) msg += ` ${this.preFilterMsg}.`;
     else {
