@@ -242,7 +242,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     const ep = endpoints.get(`${ri.group}/${ri.version}/${ri.resource}`);
     if (!ep) {
       const info = findResource(ri.group, ri.version, ri.resource);
-      if (info?.virtual) return handleVirtual(ctx, info, ri, { registries: (g, p) => registries.get(`${g}/${p}`), endpoints: (g, v, p) => endpoints.get(`${g}/${v}/${p}`), pki: o.pki });
+      if (info?.virtual) return handleVirtual(ctx, info, ri, { registries: (g, p) => registries.get(`${g}/${p}`), endpoints: (g, v, p) => endpoints.get(`${g}/${v}/${p}`), pki: o.pki, storeHealth: () => store.revisions() });
       throw errors.notFoundPath();
     }
     if (ri.group === '' && ri.resource === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(ri.subresource)) ctx.subresourceHandler = connectHandler;
