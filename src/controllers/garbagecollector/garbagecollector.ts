@@ -195,7 +195,8 @@ export const garbageCollectorController: ControllerFactory = (ctx: ControllerCon
 
   return {
     name: 'garbagecollector',
-    workers: 4,
+    // kube-controller-manager's --concurrent-gc-syncs default: deletes are I/O-bound round trips.
+    workers: 20,
     async start(signal) {
       informers.start(signal);
       signal.addEventListener('abort', () => meta.close(), { once: true });
