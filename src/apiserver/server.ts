@@ -11,7 +11,7 @@ import { findResource, RESOURCES, type ResourceInfo } from '../api/resources';
 import { openapiForPath, openapiRoot } from '../api/schema/openapi';
 import type { Store } from '../store/types';
 import { StoreUnavailableError, CompactedError } from '../store/errors';
-import { ANONYMOUS, createAuthenticator, type StaticToken, type UserInfo } from './auth/authn';
+import { ANONYMOUS, createAuthenticator, type StaticToken } from './auth/authn';
 import type { Pki } from './auth/pki';
 import { ApiError, errors } from './errors';
 import { buildDiscovery, wantsAggregated, AGGREGATED_CONTENT_TYPE } from './handlers/discovery';
@@ -24,7 +24,7 @@ import { negotiate, sendJson, sendStatus, sendText } from './http/respond';
 import { parseRequestInfo, type ResourceRequest } from './http/request-info';
 import { Metrics } from './metrics';
 import { Allocator, parseCidr } from './registry/allocator';
-import { meta, type Obj } from './registry/object';
+import type { Obj } from './registry/object';
 import { Registry } from './registry/registry';
 import { strategyFor } from './registry/strategies';
 import type { AdmissionContext } from './registry/strategy';
@@ -402,5 +402,3 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   return api;
 }
 
-export type { UserInfo, Obj };
-export { meta };

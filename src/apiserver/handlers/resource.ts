@@ -97,7 +97,7 @@ async function readObject(ctx: RequestContext, ep: Endpoint, expectKind = ep.inf
   const body = decodeBody(await readBody(ctx.req), fmt);
   if (!isObj(body)) throw errors.badRequest(`the body of the request must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`);
   checkTypeMeta(body, expectKind, expectVersion);
-  validateFields(ctx, ep.info, body, expectKind, expectVersion);
+  validateFields(ctx, body, expectKind, expectVersion);
   return body;
 }
 
@@ -113,7 +113,7 @@ function checkTypeMeta(body: Obj, kind: string, apiVersion: string): void {
 }
 
 /** Unknown fields → 400 (Strict) or a warning (Warn); JSON type mismatches → 400 always; unknown fields pruned. */
-function validateFields(ctx: RequestContext, info: ResourceInfo, body: Obj, kind: string, apiVersion: string): void {
+function validateFields(ctx: RequestContext, body: Obj, kind: string, apiVersion: string): void {
   const fv = fieldValidationOf(ctx);
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
   const gvk = { group, version, kind };
@@ -126,7 +126,6 @@ function validateFields(ctx: RequestContext, info: ResourceInfo, body: Obj, kind
     if (fv === 'Warn') for (const u of r.unknown) ctx.warnings.push(`unknown field "${u}"`);
     pruneUnknownFields(schemaFor(group, version, kind), body);
   }
-  void info;
 }
 
 function send(ctx: RequestContext, code: number, body: Buffer | unknown): void {
@@ -265,7 +264,7 @@ async function handlePatch(ctx: RequestContext, ep: Endpoint, ri: ResourceReques
     if (!ctx.query.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     const applied = body as Obj;
     checkTypeMeta(applied, ep.info.kind, av);
-    validateFields(ctx, ep.info, applied, ep.info.kind, av);
+    validateFields(ctx, applied, ep.info.kind, av);
     const am = meta(applied);
     if (am.name !== undefined && am.name !== ri.name) throw errors.badRequest(`the name of the object (${String(am.name)}) does not match the name on the URL (${ri.name})`);
     const force = boolParam(ctx.query, 'force');

@@ -362,9 +362,6 @@ export class Registry {
         cur = f;
         continue;
       }
-      if ((requestedRv === undefined || requestedRv === '') && !this.allowsUnconditional()) {
-        throw errors.invalid(info.group, info.kind, name, `${info.kind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }]);
-      }
       const updated = await this.prepareUpdate(next, old, o);
       if (this.isUnchanged(updated, old)) return { entry: cur, created: false };
       const um = meta(updated);
@@ -400,11 +397,6 @@ export class Registry {
         throw this.storeError(e, name);
       }
     }
-  }
-
-  private allowsUnconditional(): boolean {
-    // Upstream refuses unconditional updates for a few kinds only; none of the common ones.
-    return true;
   }
 
   /** A write is skipped when nothing but bookkeeping (resourceVersion, managedFields times) would change. */
