@@ -164,6 +164,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const connectHandler = createConnectHandler(nodeProxy);
   const extraRoutes: Array<(ctx: RequestContext, path: string) => Promise<boolean>> = [];
   let ready = false;
+  // The cache's store watch ended (store gone, or history compacted under it): reads would be stale, so say
+  // so loudly and stop reporting ready; requests fail with 503 rather than serving old data.
+  hub.onFailure = (err) => {
+    ready = false;
+    log('error', `the watch cache lost its store watch (${err.message}); /readyz now fails — restart berth server`);
+  };
   let inFlight = 0;
   let mutatingInFlight = 0;
   const maxInFlight = o.maxRequestsInFlight ?? 400;
