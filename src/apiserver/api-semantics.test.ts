@@ -133,7 +133,7 @@ describe('API semantics', () => {
     assert.equal(bad.code, 400);
   });
 
-  test('watch: label-selector transitions become ADDED/DELETED; too-old versions are 410', async () => {
+  test('watch: label-selector transitions become ADDED/DELETED; early versions replay; malformed ones are 400', async () => {
     const c = await call('POST', '/api/v1/namespaces/default/configmaps', cm('w1', { labels: { sel: 'no' } }));
     const rv = String(meta(c).resourceVersion);
     await call('PATCH', '/api/v1/namespaces/default/configmaps/w1', { metadata: { labels: { sel: 'yes' } } }, { 'Content-Type': 'application/merge-patch+json' });
