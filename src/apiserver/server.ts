@@ -366,24 +366,29 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.bindAddress, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.bindAddress, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    hub.stop(); // the caller closes the store next: that is not a lost watch
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = o.bindAddress.includes(':') ? `[${o.bindAddress}]` : o.bindAddress;
   const url = `https://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
 
-  await bootstrap({
-    registry: (g, p) => registries.get(`${g}/${p}`),
-    allocator,
-    advertiseAddress: o.advertiseAddress,
-    port,
-    log,
-  });
+  try {
+    await bootstrap({ registry: (g, p) => registries.get(`${g}/${p}`), allocator, advertiseAddress: o.advertiseAddress, port, log });
+  } catch (e) {
+    hub.stop();
+    server.close();
+    throw e;
+  }
   ready = true;
 
   const api: ApiServer = {
