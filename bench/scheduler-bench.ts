@@ -9,6 +9,7 @@ import { createClient, Resources, type Client, type ClientConfig } from '../src/
 import { createPodInfo, defaultSchedulerConfig, SchedulerCache, startSchedulerWorker, type Techniques } from '../src/scheduler/index';
 import { SchedulingAlgorithm } from '../src/scheduler/algorithm';
 import { buildProfile } from '../src/scheduler/profile';
+import { WaitingPods } from '../src/scheduler/waiting-pods';
 import { makeNode, makePod, overcommitted, runWatchingKubelets } from '../src/scheduler/testing';
 import type { Node, Pod } from '../src/scheduler/types';
 
@@ -150,7 +151,7 @@ async function runWorkload(w: Workload): Promise<void> {
 function cycleOnly(name: string, nodes: number, pods: number, techniques: Techniques, pod: (i: number) => Pod): void {
   const cache = new SchedulerCache();
   for (let i = 0; i < nodes; i++) cache.upsertNode(basicNode(i));
-  const handle = { cache, getObject: () => undefined, ownerSelectors: () => [], bind: () => Promise.resolve() };
+  const handle = { cache, getObject: () => undefined, ownerSelectors: () => [], bind: () => Promise.resolve(), waitingPods: new WaitingPods() };
   const profile = buildProfile(defaultSchedulerConfig().profiles[0]!, handle);
   const algo = new SchedulingAlgorithm({ cache, percentageOfNodesToScore: 0, techniques, random: Math.random });
   const lat: number[] = [];

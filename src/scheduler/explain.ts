@@ -11,6 +11,7 @@ import { formatAmount } from './quantity';
 import { createPodInfo } from './pod-info';
 import { buildProfile } from './profile';
 import { CycleState, type LabelSelectorSpec, type Node, type Pod } from './types';
+import { WaitingPods } from './waiting-pods';
 
 type Sel = KubeObject & { spec?: { selector?: Record<string, string> | LabelSelectorSpec } };
 
@@ -43,6 +44,7 @@ export async function explainPod(client: Client, namespace: string, name: string
       return out.filter((s) => s.matches(pod.labels));
     },
     bind: () => Promise.reject(new Error('explain does not bind')),
+    waitingPods: new WaitingPods(),
   };
   const schedulerName = target.spec?.schedulerName ?? 'default-scheduler';
   const lines: string[] = [];

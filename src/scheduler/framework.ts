@@ -9,6 +9,7 @@ import type { SchedulerCache } from './cache';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { CycleState, Status } from './types';
+import type { WaitingPods } from './waiting-pods';
 import type { LabelSelector } from '../api/selectors';
 import type { KubeObject } from '../client/index';
 
@@ -21,6 +22,8 @@ export interface Handle {
   ownerSelectors(pod: PodInfo): LabelSelector[];
   /** Writes a Binding (the DefaultBinder's job). */
   bind(pod: PodInfo, nodeName: string): Promise<void>;
+  /** Pods held at Permit (get by uid, iterate, reject), as upstream's Handle.GetWaitingPod & co. */
+  readonly waitingPods: WaitingPods;
 }
 
 export interface Plugin {
@@ -76,8 +79,17 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
+/** Permit's answer: Success, Unschedulable (rejected), or Wait with `timeoutMs` (capped at 15 min). */
+export type PermitStatus = Status & { timeoutMs?: number };
+
 export interface PermitPlugin extends Plugin {
-  permit(state: CycleState, pod: PodInfo, nodeName: string): Status | undefined;
+  /**
+   * Runs after Reserve, in the scheduling cycle. Wait holds the pod (assumed on `nodeName`) until some
+   * plugin allows it through `handle.waitingPods`, or rejects it, or the timeout passes; the binding
+   * cycle waits asynchronously, so later pods are scheduled meanwhile (the waiting pod is already in
+   * `handle.waitingPods` when the next cycle runs). Must not block.
+   */
+  permit(state: CycleState, pod: PodInfo, nodeName: string): PermitStatus | undefined;
 }
 
 export interface BindPlugin extends Plugin {

@@ -7,6 +7,7 @@ import type { Handle } from './framework';
 import type { PodInfo } from './pod-info';
 import type { Pdb } from './plugins/default-preemption/default-preemption';
 import type { LabelSelectorSpec, Node, Pod } from './types';
+import type { WaitingPods } from './waiting-pods';
 
 export interface Informers {
   all: Array<Informer<KubeObject>>;
@@ -55,7 +56,7 @@ export function createInformers(client: Client, clock: Clock, onError: (e: unkno
 
 type WithSelector = KubeObject & { spec?: { selector?: Record<string, string> | LabelSelectorSpec } };
 
-export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: PodInfo, node: string) => Promise<void>): Handle & { pdbs(): Pdb[] } {
+export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: PodInfo, node: string) => Promise<void>, waitingPods: WaitingPods): Handle & { pdbs(): Pdb[] } {
   const selCache = new WeakMap<object, LabelSelector | null>();
   const selectorOf = (o: WithSelector, isMap: boolean): LabelSelector | null => {
     let s = selCache.get(o);
@@ -87,6 +88,7 @@ export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: 
       return out;
     },
     bind,
+    waitingPods,
     pdbs() {
       return inf.pdbs.lister.list().map((p) => {
         const x = p as KubeObject & { spec?: { selector?: LabelSelectorSpec }; status?: { disruptionsAllowed?: number } };

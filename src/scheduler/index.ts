@@ -10,8 +10,9 @@ export { createPodInfo, type PodInfo } from './pod-info';
 export { SchedulingQueue, type QueuedPod } from './queue';
 export { FitError } from './fit-error';
 export type {
-  BindPlugin, ExtensionPoint, FilterPlugin, Handle, PermitPlugin, Plugin, PluginFactory, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
+  BindPlugin, ExtensionPoint, FilterPlugin, Handle, PermitPlugin, PermitStatus, Plugin, PluginFactory, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
   PreScorePlugin, ReservePlugin, ScorePlugin,
 } from './framework';
-export { CycleState, MAX_NODE_SCORE, type Code, type Status, type Pod, type Node } from './types';
+export { WaitingPods, MAX_PERMIT_TIMEOUT_MS, type WaitingPod } from './waiting-pods';
+export { CycleState, MAX_NODE_SCORE, wait, type Code, type Status, type Pod, type Node } from './types';
 export { startSchedulerWorker, type SchedulerWorker, type SchedulerWorkerOptions, type SchedulerWorkerStats } from './worker';

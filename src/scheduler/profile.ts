@@ -3,7 +3,7 @@
 import type { ProfileConfig } from './config';
 import {
   implementsPoint, type BindPlugin, type ExtensionPoint, type FilterPlugin, type FilterRunner, type Handle, type Plugin, type PermitPlugin,
-  type PostFilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ReservePlugin, type ScorePlugin,
+  type PluginFactory, type PostFilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ReservePlugin, type ScorePlugin,
 } from './framework';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
@@ -49,18 +49,19 @@ export function resolvePlugins(cfg: ProfileConfig, implementsAt: (name: string, 
   return out;
 }
 
-export function buildProfile(cfg: ProfileConfig, handle: Handle): Profile {
+/** Builds a profile's plugins from `registry` (the in-tree plugins, plus any out-of-tree ones). */
+export function buildProfile(cfg: ProfileConfig, handle: Handle, registry: Readonly<Record<string, PluginFactory>> = REGISTRY): Profile {
   const instances = new Map<string, Plugin>();
   const get = (name: string): Plugin => {
     let p = instances.get(name);
     if (!p) {
-      const f = REGISTRY[name];
+      const f = registry[name];
       if (!f) throw new Error(`unknown plugin ${name}`);
       instances.set(name, (p = f(cfg.pluginConfig[name] ?? {}, handle)));
     }
     return p;
   };
-  const resolved = resolvePlugins(cfg, (name, point) => REGISTRY[name] !== undefined && implementsPoint(get(name), point));
+  const resolved = resolvePlugins(cfg, (name, point) => registry[name] !== undefined && implementsPoint(get(name), point));
   const at = <T>(point: ExtensionPoint): T[] => resolved[point].map((x) => get(x.name) as unknown as T);
   const filter = at<FilterPlugin>('filter');
   const localFilters = filter.filter((f) => f.nodeLocal);

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { createClient, realClock, runLeaderElection, type ClientConfig, type Clock } from '../client/index';
 import { ALL_TECHNIQUES, type Techniques } from './algorithm';
 import { defaultSchedulerConfig, loadSchedulerConfig, type SchedulerConfig } from './config';
+import type { PluginFactory } from './framework';
 import { Scheduler, type Log } from './scheduler';
 
 export interface RunSchedulerOptions {
@@ -25,6 +26,11 @@ export interface RunSchedulerOptions {
   maxInFlightBinds?: number;
   /** Emit a Normal "Scheduled" event per bound pod (default true). */
   scheduledEvents?: boolean;
+  /**
+   * Out-of-tree plugins by name (upstream's WithFrameworkOutOfTreeRegistry). Enable them through a parsed
+   * `schedulerConfig` object (YAML configuration is validated against the in-tree plugins only).
+   */
+  registry?: Readonly<Record<string, PluginFactory>>;
   /** Called with the running scheduler each time this instance starts leading (tests, benchmark). */
   onStarted?: (s: Scheduler) => void;
 }
@@ -39,6 +45,7 @@ export async function runScheduler(opts: RunSchedulerOptions): Promise<void> {
     const s = new Scheduler({
       client, eventClient, config: cfg, clock, log, techniques: { ...ALL_TECHNIQUES, ...opts.techniques }, random: opts.random ?? Math.random,
       maxInFlightBinds: opts.maxInFlightBinds ?? 64, scheduledEvents: opts.scheduledEvents ?? true,
+      ...(opts.registry ? { registry: opts.registry } : {}),
     });
     opts.onStarted?.(s);
     log('info', `scheduler: running profiles ${[...s.profiles.keys()].join(', ')}`);

@@ -3,7 +3,8 @@
 //
 //   pods/nodes informers ──► cache (bound + assumed pods, per-node aggregates)
 //            └─ pending pods of our profiles ──► queue ──► loop: algorithm.schedule (sync)
-//                                                              ├─ fits: assume → reserve → permit → bind (async, ≤ maxInFlightBinds)
+//                                                              ├─ fits: assume → reserve → permit ─► [wait at permit] → bind
+//                                                              │        (binding cycle async; binds ≤ maxInFlightBinds)
 //                                                              └─ none: PostFilter (preempt) → FailedScheduling + PodScheduled=False → requeue
 import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
@@ -12,10 +13,14 @@ import { SchedulingAlgorithm, type Techniques } from './algorithm';
 import { SchedulerCache, schedulingView as nodeView } from './cache';
 import type { SchedulerConfig } from './config';
 import { createHandle, createInformers, type Informers } from './handle';
+import { FitError } from './fit-error';
 import { createPodInfo, type PodInfo } from './pod-info';
 import { buildProfile, type Profile } from './profile';
+import { REGISTRY } from './plugins/registry';
 import { SchedulingQueue, type QueuedPod } from './queue';
-import type { Node, Pod } from './types';
+import type { CycleState, Node, Pod, Status } from './types';
+import type { PluginFactory } from './framework';
+import { WaitingPods } from './waiting-pods';
 
 export type Log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
 
@@ -31,6 +36,8 @@ export interface SchedulerOptions {
   maxInFlightBinds: number;
   /** Emit a Normal "Scheduled" event per bound pod (kube-scheduler does; default true). */
   scheduledEvents: boolean;
+  /** Out-of-tree plugins by name, added to the in-tree registry (as upstream's WithFrameworkOutOfTreeRegistry). */
+  registry?: Readonly<Record<string, PluginFactory>>;
 }
 
 const NODE_PLUGINS = new Set(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
@@ -47,6 +54,9 @@ export class Scheduler {
   readonly algorithm: SchedulingAlgorithm;
   readonly profiles = new Map<string, Profile>();
   readonly informers: Informers;
+  /** Pods held at Permit, their binding cycles waiting. */
+  readonly waitingPods = new WaitingPods();
+  private stopping = false;
   private readonly recorder: EventRecorder;
   private inFlight = 0;
   private slotWaiters: Array<() => void> = [];
@@ -62,8 +72,9 @@ export class Scheduler {
     this.informers = createInformers(o.client, o.clock, onError);
     this.queue = new SchedulingQueue({ clock: o.clock, initialBackoffMs: o.config.podInitialBackoffSeconds * 1000, maxBackoffMs: o.config.podMaxBackoffSeconds * 1000 });
     this.algorithm = new SchedulingAlgorithm({ cache: this.cache, percentageOfNodesToScore: o.config.percentageOfNodesToScore, techniques: o.techniques, random: o.random });
-    const handle = createHandle(this.cache, this.informers, (pod, node) => this.postBinding(pod, node));
-    for (const p of o.config.profiles) this.profiles.set(p.schedulerName, buildProfile(p, handle));
+    const handle = createHandle(this.cache, this.informers, (pod, node) => this.postBinding(pod, node), this.waitingPods);
+    const registry = o.registry ? { ...REGISTRY, ...o.registry } : REGISTRY;
+    for (const p of o.config.profiles) this.profiles.set(p.schedulerName, buildProfile(p, handle, registry));
     this.recorder = createEventRecorder(o.eventClient ?? o.client, { component: 'default-scheduler', clock: o.clock, onError: (e) => o.log('debug', `event: ${String(e)}`) });
     this.wire();
   }
@@ -93,6 +104,8 @@ export class Scheduler {
   }
 
   private podGone(key: string): void {
+    const uid = this.cache.pods.get(key)?.info.uid;
+    if (uid !== undefined) this.waitingPods.reject(uid, '', 'pod deleted while waiting at permit');
     this.queue.delete(key);
     this.cache.clearNominated(key);
     const node = this.cache.nodeOf(key);
@@ -139,6 +152,8 @@ export class Scheduler {
       await this.loop(signal);
     }
     this.queue.close();
+    this.stopping = true;
+    this.waitingPods.iterate((wp) => wp.reject('', 'scheduler stopping'));
     await Promise.allSettled([...this.binds]);
     await this.recorder.flush();
     await Promise.all(runs);
@@ -209,11 +224,50 @@ export class Scheduler {
       const st = rp.reserve(r.state, pod, node);
       if (st && st.code !== 'Success') return undo(`reserve ${rp.name}: ${st.reasons.join(', ')}`);
     }
+    const waits = new Map<string, number>();
     for (const pp of profile.permit) {
       const st = pp.permit(r.state, pod, node);
-      if (st && st.code !== 'Success') return undo(`permit ${pp.name}: ${st.code} ${st.reasons.join(', ')}`);
+      if (!st || st.code === 'Success') continue;
+      if (st.code === 'Wait') waits.set(pp.name, st.timeoutMs ?? 0);
+      else if (st.code === 'Unschedulable' || st.code === 'UnschedulableAndUnresolvable') {
+        // Rejected within the cycle: upstream reports it as a FitError over the one suggested node.
+        const rejected = { ...st, plugin: pp.name };
+        return this.permitRejected(profile, r.state, qp, node, rejected, new FitError(pod.key, 1, new Map([[node, rejected]])).message());
+      }
+      else return undo(`running Permit plugin ${pp.name}: ${st.code} ${st.reasons.join(', ')}`);
     }
-    this.queue.done(pod.key);
+    if (waits.size === 0) {
+      this.queue.done(pod.key);
+      return this.startBind(profile, pod, node, qp, started);
+    }
+    // The binding cycle waits for Permit asynchronously; the pod stays in flight in the queue (so a
+    // rejection requeues it) and assumed in the cache (so later cycles see its room as taken).
+    const { done } = this.waitingPods.add(pod, node, waits, this.o.clock);
+    const p = done.then((st) => {
+      if (st) return this.permitRejected(profile, r.state, qp, node, st);
+      if (!this.cache.isAssumed(pod.key) || this.cache.nodeOf(pod.key) !== node) return this.queue.done(pod.key); // gone meanwhile
+      this.queue.done(pod.key);
+      this.startBind(profile, pod, node, qp, started);
+    }).finally(() => this.binds.delete(p));
+    this.binds.add(p);
+  }
+
+  /**
+   * Permit rejected the pod (in the cycle, while waiting, or on timeout): unreserve, forget the
+   * assumption (like a deleted assigned pod, it may make room for others), record the failure, requeue.
+   */
+  private permitRejected(profile: Profile, state: CycleState, qp: QueuedPod, node: string, st: Status, message = st.reasons.join(', ')): void {
+    const pod = qp.info;
+    for (const rp of profile.reserve) rp.unreserve(state, pod, node);
+    const forgot = this.cache.isAssumed(pod.key) && this.cache.nodeOf(pod.key) === node && this.cache.removePod(pod.key) !== undefined;
+    if (this.stopping) return;
+    const live = this.queue.has(pod.key);
+    this.queue.requeue(qp, { unschedulable: true, plugins: st.plugin ? [st.plugin] : [] });
+    if (forgot) this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS, (x) => x.info.key !== pod.key);
+    if (live) this.recordFailure(pod, message, undefined);
+  }
+
+  private startBind(profile: Profile, pod: PodInfo, node: string, qp: QueuedPod, started: number): void {
     this.inFlight++;
     const p = this.bindPod(profile, pod, node, qp, started).finally(() => {
       this.inFlight--;
@@ -258,6 +312,8 @@ export class Scheduler {
     const pods = this.o.client.resource(this.informers.pods.resource);
     for (const v of victims) {
       this.recorder.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${node}`);
+      // A victim still waiting at Permit is only assumed: rejecting it frees its room (as upstream).
+      if (this.waitingPods.reject(v.uid, 'DefaultPreemption', 'preempted')) continue;
       pods.delete(v.namespace, v.name, { preconditions: { uid: v.uid } }).catch((e: unknown) => {
         if (!isNotFound(e) && !isConflict(e)) this.o.log('warn', `scheduler: preempting ${v.key}: ${String(e)}`);
       });

@@ -150,6 +150,8 @@ export interface Status {
 export const unschedulable = (...reasons: string[]): Status => ({ code: 'Unschedulable', reasons });
 export const unresolvable = (...reasons: string[]): Status => ({ code: 'UnschedulableAndUnresolvable', reasons });
 export const skip: Status = { code: 'Skip', reasons: [] };
+/** Permit's Wait: hold the pod until allowed, rejected, or `timeoutMs` passes. */
+export const wait = (timeoutMs: number, ...reasons: string[]): Status & { timeoutMs: number } => ({ code: 'Wait', reasons, timeoutMs });
 export const isSuccess = (s: Status | undefined): boolean => s === undefined || s.code === 'Success' || s.code === 'Skip';
 
 /** Per-cycle scratch space plugins share between extension points (kube-scheduler's CycleState). */

@@ -6,6 +6,7 @@ import { createPodInfo, type PodInfo } from '../pod-info';
 import { makeNode, makePod, type NodeSpec } from '../testing';
 import type { KubeObject } from '../../client/index';
 import type { Pod } from '../types';
+import { WaitingPods } from '../waiting-pods';
 
 export { makeNode, makePod };
 
@@ -26,6 +27,7 @@ export function world(nodes: Record<string, NodeSpec>, bound: Array<[string, str
     getObject: (kind, ns, name) => objects[kind === 'pvc' ? `pvc/${ns}/${name}` : `pv/${name}`],
     ownerSelectors: () => [],
     bind: () => Promise.resolve(),
+    waitingPods: new WaitingPods(),
   };
   return {
     cache, handle,
