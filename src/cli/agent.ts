@@ -20,6 +20,8 @@ export interface EmbeddedAgentOptions {
   taints: string[];
   podManifestPath?: string;
   clusterDNS?: string;
+  podNetwork?: 'auto' | 'cni' | 'host';
+  clusterCidr?: string;
   log: (l: LogLevel, msg: string) => void;
 }
 
@@ -68,6 +70,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<{ sto
     nodeLabels: labels,
     registerWithTaints: taints,
     clusterDNS: o.clusterDNS,
+    ...(o.podNetwork ? { podNetwork: o.podNetwork } : {}),
+    ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
     signal: ac.signal,
     log: (level, msg) => o.log(level, `kubelet: ${msg}`),
     onReady: () => ready(),

@@ -17,6 +17,8 @@ export interface ControlPlaneWorkerData {
   schedulerConfig?: string;
   disableScheduler?: boolean;
   disableControllers?: boolean;
+  /** Pod CIDR of the cluster: the node IPAM controller gives each node a /24 of it. */
+  clusterCidr?: string;
   /** This machine's service proxy, DNS and ingress (they run here so their traffic stays off the API's thread). */
   networking?: Omit<NodeNetworkingOptions, 'config' | 'signal' | 'log'>;
 }
@@ -38,7 +40,7 @@ parentPort?.on('message', (m: { type: string }) => {
 const config: ClientConfig = { server: d.server, ca: Buffer.from(d.caPem), token: d.token, userAgent: 'berth-control-plane' };
 const runs: Array<Promise<void>> = [];
 if (!d.disableScheduler) runs.push(runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig }));
-if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect }));
+if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect, ...(d.clusterCidr ? { clusterCidr: d.clusterCidr } : {}) }));
 if (d.networking) runs.push(runNodeNetworking({ ...d.networking, config, signal: ac.signal, log }));
 Promise.all(runs).then(
   () => parentPort?.postMessage({ type: 'stopped' }),

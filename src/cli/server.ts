@@ -16,6 +16,7 @@ import { CliError } from './errors';
 import { startControlPlane } from './control-plane';
 import { startEmbeddedAgent, dnsIp } from './agent';
 import { loadSchedulerConfig } from '../scheduler/config';
+import { checkCidrs } from './cidrs';
 
 export { defaultDataDir };
 
@@ -44,6 +45,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'disable-controllers', type: 'boolean', help: 'do not run the controller manager' },
   { name: 'scheduler-config', type: 'string', help: 'a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1)' },
   { name: 'service-cidr', type: 'string', help: 'range of Service cluster IPs', default: '10.43.0.0/16' },
+  { name: 'cluster-cidr', type: 'string', help: 'range of pod IPs; each node gets a /24 of it', default: '10.42.0.0/16' },
+  { name: 'pod-network', type: 'string', help: "pod network of the embedded agent: 'auto' (CNI when root with the CNI plugins, else the host network), 'cni' or 'host'", default: 'auto' },
   { name: 'proxy-mode', type: 'string', help: "service proxy: 'auto' (iptables when root, else userspace), 'iptables', 'userspace' or 'none'", default: 'auto' },
   { name: 'disable-dns', type: 'boolean', help: 'do not run cluster DNS on this machine' },
   { name: 'disable-ingress', type: 'boolean', help: 'do not run the ingress controller on this machine' },
@@ -82,6 +85,14 @@ export async function runServer(args: string[]): Promise<number> {
   }
   const proxyMode = String(flags['proxy-mode']);
   if (!['auto', 'iptables', 'userspace', 'none'].includes(proxyMode)) throw new CliError(`invalid --proxy-mode "${proxyMode}": want auto, iptables, userspace or none`);
+  const podNetwork = String(flags['pod-network']);
+  if (!['auto', 'cni', 'host'].includes(podNetwork)) throw new CliError(`invalid --pod-network "${podNetwork}": want auto, cni or host`);
+  const clusterCidr = String(flags['cluster-cidr']);
+  try {
+    checkCidrs(clusterCidr, String(flags['service-cidr']));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const runtime = String(flags.runtime);
   if (runtime !== 'process' && runtime !== 'oci') throw new CliError(`invalid --runtime "${runtime}": want process or oci`);
   const port = Number(flags.port);
@@ -176,6 +187,7 @@ export async function runServer(args: string[]): Promise<number> {
           schedulerConfig: flags['scheduler-config'] ? resolve(String(flags['scheduler-config'])) : undefined,
           disableScheduler: Boolean(flags['disable-scheduler']),
           disableControllers: Boolean(flags['disable-controllers']),
+          clusterCidr,
           networking,
         },
         log,
@@ -196,6 +208,8 @@ export async function runServer(args: string[]): Promise<number> {
         taints: (flags['register-with-taints'] as string[] | undefined) ?? [],
         podManifestPath: flags['pod-manifest-path'] ? resolve(String(flags['pod-manifest-path'])) : undefined,
         clusterDNS: dnsIp(String(flags['service-cidr'])),
+        podNetwork: podNetwork as 'auto' | 'cni' | 'host',
+        clusterCidr,
         log,
       });
       cleanups.push(() => agent.stop());

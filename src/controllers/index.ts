@@ -1,6 +1,7 @@
 // Public surface of the controller manager.
 import { CONTROLLERS } from './registry';
 import { runControllers as runWith, type RunControllersOptions } from './runner/run-controllers';
+import { nodeIpamControllerWith } from './nodeipam/nodeipam';
 
 export { CONTROLLERS } from './registry';
 export { createControllerMetrics, type ControllerMetrics } from './runner/metrics';
@@ -10,11 +11,16 @@ export type { RunControllersOptions } from './runner/run-controllers';
 
 /**
  * Runs the controller manager (all controllers, or `opts.controllers`) until `opts.signal` aborts, under
- * Lease-based leader election unless `leaderElect: false`.
+ * Lease-based leader election unless `leaderElect: false`. With `clusterCidr` the node IPAM controller
+ * (`nodeipam`) gives every node a pod CIDR out of it (upstream's --allocate-node-cidrs).
  */
-export function runControllers(opts: RunControllersOptions): Promise<void> {
-  return runWith({ ...opts, registry: opts.registry ?? CONTROLLERS });
+export function runControllers(opts: RunControllersOptions & { clusterCidr?: string; nodeCidrMaskSize?: number }): Promise<void> {
+  const registry = opts.registry ?? (opts.clusterCidr
+    ? { ...CONTROLLERS, nodeipam: nodeIpamControllerWith({ clusterCidr: opts.clusterCidr, ...(opts.nodeCidrMaskSize ? { nodeCidrMaskSize: opts.nodeCidrMaskSize } : {}) }) }
+    : CONTROLLERS);
+  return runWith({ ...opts, registry });
 }
+export { CidrSet, nodeIpamController, nodeIpamControllerWith, DEFAULT_CLUSTER_CIDR } from './nodeipam/nodeipam';
 
 // Each controller's reconcile (and its factory), for tests and embedding.
 export { createReplicaSetReconciler, replicaSetController, replicationControllerController, REPLICA_SET, REPLICATION_CONTROLLER } from './replicaset/replicaset';

@@ -19,7 +19,10 @@ Flags:
   --node-labels k=v,...        extra node labels
   --register-with-taints k=v:Effect,...
   --kubelet-port N             kubelet HTTPS port (default 10250)
-  --runtime process|fake       container runtime (default process)
+  --runtime process|oci|fake   container runtime (default process)
+  --pod-network MODE           auto (CNI when root with the CNI plugins, else host), cni or host
+  --cluster-cidr CIDR          the cluster's pod range, routed unreachable here (default 10.42.0.0/16)
+  --cni-bin-dir DIRS           CNI plugin directories, colon-separated (default /usr/lib/cni:/opt/cni/bin)
   --pod-manifest-path DIR      static pod manifests
   --cluster-dns IP             nameserver for ClusterFirst pods
   --cluster-domain D           default cluster.local
@@ -45,7 +48,7 @@ export function parseAgentArgs(args: string[]): Record<string, string> {
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) throw new AgentError(`flag needs an argument: --${name}`);
-    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain', 'proxy-mode', 'service-cidr', 'enable-dns'];
+    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain', 'proxy-mode', 'service-cidr', 'enable-dns', 'pod-network', 'cluster-cidr', 'cni-bin-dir'];
     if (!known.includes(name)) throw new AgentError(`unknown flag: --${name}`);
     out[name] = value;
   }
@@ -126,7 +129,9 @@ export async function runAgentCommand(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const runtime = f.runtime ?? 'process';
-    if (runtime !== 'process' && runtime !== 'fake') throw new AgentError(`--runtime ${runtime}: want process or fake`);
+    if (runtime !== 'process' && runtime !== 'oci' && runtime !== 'fake') throw new AgentError(`--runtime ${runtime}: want process, oci or fake`);
+    const podNetwork = f['pod-network'] ?? 'auto';
+    if (podNetwork !== 'auto' && podNetwork !== 'cni' && podNetwork !== 'host') throw new AgentError(`--pod-network ${podNetwork}: want auto, cni or host`);
     const dataDir = f['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'berth-agent');
     const config = { server: f.server, ca: Buffer.from(caPem), token: f.token };
     const nodeName = f['node-name'] ?? hostname().toLowerCase();
@@ -153,6 +158,9 @@ export async function runAgentCommand(args: string[]): Promise<number> {
       registerWithTaints: parseTaints(f['register-with-taints']),
       clusterDNS: f['cluster-dns'],
       clusterDomain: f['cluster-domain'],
+      podNetwork,
+      clusterCidr: f['cluster-cidr'] ?? '10.42.0.0/16',
+      ...(f['cni-bin-dir'] ? { cniBinDirs: f['cni-bin-dir'].split(':').filter(Boolean) } : {}),
       signal: ac.signal,
     });
     await networking;

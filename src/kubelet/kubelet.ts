@@ -23,6 +23,8 @@ import { createRuntime, type ContainerRuntime } from './runtime';
 import { startKubeletServer, type KubeletServer } from './server';
 import { StatusManager } from './status-manager';
 import { StaticPodSource } from './static-pods';
+import { choosePodNetwork, type PodNetworkMode } from './pod-network';
+import { NETWORK_NOT_READY } from './cni/network';
 import { LABEL_POD_UID, type LogFn, type Node, type Pod, type Service, type Taint } from './types';
 
 export interface KubeletOptions {
@@ -44,6 +46,12 @@ export interface KubeletOptions {
   clock?: Clock;
   /** CrashLoopBackOff timing (tests shorten it); upstream's 10 s doubling to 5 min by default. */
   backoff?: BackoffOptions;
+  /** 'auto' (CNI when root with the CNI plugins, else host networking), 'cni' (required) or 'host'. Default 'auto'. */
+  podNetwork?: PodNetworkMode;
+  /** Where the CNI plugin binaries are (default /usr/lib/cni, /opt/cni/bin). */
+  cniBinDirs?: string[];
+  /** The cluster's pod CIDR (routed unreachable where nothing more specific exists); the node's own comes from Node.spec.podCIDR. */
+  clusterCidr?: string;
   /** Called once the kubelet is up (tests): the HTTPS port and the pod worker map. */
   onReady?: (info: KubeletHandle) => void;
 }
@@ -65,20 +73,24 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const log: LogFn = opts.log ?? ((level, msg) => { if (level !== 'debug') console.error(`kubelet ${level}: ${msg}`); });
   const { signal, nodeName, nodeIP, dataDir } = opts;
   mkdirSync(dataDir, { recursive: true });
-  const runtime = typeof opts.runtime === 'string'
-    ? await createRuntime(opts.runtime, { rootDir: join(dataDir, 'runtime'), hostIP: nodeIP })
-    : opts.runtime;
-  const caps = runtime.capabilities();
-  const client = createClient({ ...opts.config, userAgent: opts.config.userAgent ?? `kubelet/v1.32.4 (berth) ${nodeName}` });
-  const podNetns = false; // own network namespaces need CNI wiring (not done yet): pods use the host network
-  const podNetwork = podNetns ? 'netns' : 'host';
-  const podNetworkMessage = podNetns ? 'pods get their own network namespace' : 'pods use host networking (no CNI yet): pod IP = node IP';
-  log('info', `node ${nodeName}: runtime ${runtime.name}; ${podNetworkMessage}; ${caps.notes.join('; ')}`);
-
+  const net = choosePodNetwork({
+    mode: opts.podNetwork ?? 'auto', runtime: typeof opts.runtime === 'string' ? opts.runtime : opts.runtime.name, dataDir, log,
+    ...(opts.cniBinDirs ? { binDirs: opts.cniBinDirs } : {}), ...(opts.clusterCidr ? { clusterCidr: opts.clusterCidr } : {}),
+  });
   // a reboot since the last run: every sandbox is stale (its processes died); the runtime reports them exited
   const bootFile = join(dataDir, 'boot_id');
   const boot = bootID();
   const rebooted = existsSync(bootFile) && readFileSync(bootFile, 'utf8').trim() !== boot && boot !== '';
+  if (rebooted) net.cni?.resetAllocations(); // every namespace is gone, so are its addresses
+  const runtime = typeof opts.runtime === 'string'
+    ? await createRuntime(opts.runtime, { rootDir: join(dataDir, 'runtime'), hostIP: nodeIP, ...(net.cni ? { network: net.cni } : {}) })
+    : opts.runtime;
+  const caps = runtime.capabilities();
+  const client = createClient({ ...opts.config, userAgent: opts.config.userAgent ?? `kubelet/v1.32.4 (berth) ${nodeName}` });
+  const podNetns = net.cni !== undefined;
+  const podNetwork = net.annotation;
+  log('info', `node ${nodeName}: runtime ${runtime.name}; ${net.message}; ${caps.notes.join('; ')}`);
+
   writeFileSync(bootFile, boot);
   if (rebooted) {
     log('info', 'the node rebooted since the last run: restarting its pods');
@@ -101,7 +113,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   };
   const deps: PodWorkerDeps = {
     runtime, clock, hostIP: nodeIP, backoff: new CrashBackoff(opts.backoff), config: configSource, status: statusManager, log,
-    nodeAllocatable: allocatable, podNetns, dnsConfig,
+    nodeAllocatable: allocatable, podNetns, dnsConfig, networkReady: () => net.cni?.ready() ?? true,
     volumeHost: { podDir: (uid) => join(dataDir, 'pods', uid), isRoot: process.getuid?.() === 0, event: (p, t, r, m) => recorder.event(p, t, r, m) },
     logDir: (pod) => join(dataDir, 'logs', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`),
     event: (p, t, r, m) => recorder.event(p, t, r, m),
@@ -205,11 +217,32 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
 
   // node registration, status, lease
   const runtimeVersion = `${runtime.name}://berth-${(await runtime.version()).runtimeVersion}`;
-  const nodeTemplate = buildNode({ nodeName, nodeIP, dataDir, kubeletPort: port, runtimeVersion, labels: opts.nodeLabels, taints: opts.registerWithTaints, podNetwork, podNetworkMessage });
+  const nodeTemplate = buildNode({ nodeName, nodeIP, dataDir, kubeletPort: port, runtimeVersion, labels: opts.nodeLabels, taints: opts.registerWithTaints, podNetwork, podNetworkMessage: net.message });
   let node: Node | undefined;
   let lastStatusJson = '';
   let lastStatusAt = 0;
-  every(NODE_STATUS_MS, async () => {
+  let statusRun: Promise<void> = Promise.resolve();
+  const syncNodeStatus = (): Promise<void> => (statusRun = statusRun.catch(() => undefined).then(nodeStatusOnce));
+  // CNI needs the node's pod CIDR (Node.spec.podCIDR, set by the node IPAM controller): until then the node
+  // is NotReady with upstream's "network plugin not ready" message and no pod gets a namespace.
+  const configureNetwork = async (n: Node | undefined): Promise<void> => {
+    const cidr = n?.spec?.podCIDR;
+    if (!net.cni || !cidr || (net.cni.cidr === cidr && net.cni.ready())) return;
+    if (net.cni.cidr && net.cni.cidr !== cidr) log('warn', `node ${nodeName}: pod CIDR changed from ${net.cni.cidr} to ${cidr}; running pods keep their addresses`);
+    await net.cni.configure(cidr);
+    await syncNodeStatus().catch((e: unknown) => log('debug', `node status: ${String(e)}`));
+    for (const w of workers.values()) w.kick();
+  };
+  let nodeInformer: Informer<Node> | undefined;
+  if (net.cni) {
+    nodeInformer = createInformer<Node>({ client, resource: Resources.nodes, fieldSelector: `metadata.name=${nodeName}`, clock, onError: (e, w) => log('debug', `node informer ${w}: ${String(e)}`) });
+    const onNode = (n: Node): void => {
+      configureNetwork(n).catch((e: unknown) => log('error', `pod network: ${e instanceof Error ? e.message : String(e)}`));
+    };
+    nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
+    void nodeInformer.run(signal);
+  }
+  const nodeStatusOnce = async (): Promise<void> => {
     if (!node) {
       node = await registerNode(client, nodeTemplate);
       log('info', `registered node ${nodeName}`);
@@ -217,13 +250,15 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     }
     const status = structuredClone(nodeTemplate.status!);
     const pressure = measurePressure(dataDir);
-    const conditions = nodeConditions(pressure, true, 'kubelet is posting ready status', node.status?.conditions, clock.now());
+    const networkReady = net.cni?.ready() ?? true;
+    const conditions = nodeConditions(pressure, networkReady, networkReady ? 'kubelet is posting ready status' : NETWORK_NOT_READY, node.status?.conditions, clock.now());
     const compare = JSON.stringify({ ...status, conditions: conditions.map((c) => ({ ...c, lastHeartbeatTime: '' })) });
     if (compare === lastStatusJson && clock.now() - lastStatusAt < NODE_STATUS_FORCE_MS) return;
     node = await patchNodeStatus(client, nodeName, { ...status, conditions });
     lastStatusJson = compare;
     lastStatusAt = clock.now();
-  }, 'node status');
+  };
+  every(NODE_STATUS_MS, syncNodeStatus, 'node status');
   every(LEASE_MS, async () => {
     if (node) await renewLease(client, nodeName, clock, node.metadata.uid);
   }, 'lease');
@@ -236,6 +271,11 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   statusManager.close();
   await server?.close();
   await recorder.flush().catch(() => undefined);
+  if (net.cni) {
+    // a clean stop with no pod network left (every pod gone) leaves the host as it was found
+    const wired = (await runtime.listPodSandboxes().catch(() => [])).some((sb) => sb.state === 'ready' && sb.netnsPath);
+    if (!wired) await net.cni.cleanupHost().catch((e: unknown) => log('warn', `pod network cleanup: ${String(e)}`));
+  }
   if (typeof opts.runtime === 'string') await runtime.close();
   client.close();
 }

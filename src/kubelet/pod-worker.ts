@@ -16,10 +16,11 @@ import { buildContainerConfig, podLabels } from './container-start';
 import { ConfigError, type ConfigSource, type EnvContext } from './env';
 import { computePodStatus, type ContainerView } from './pod-status';
 import { runAction, runProbeWorker, type ProbeKind, type ProbeResult } from './probes';
-import type { ContainerRuntime, ContainerStatus as RtContainer, PodSandboxStatus } from './runtime';
+import type { ContainerRuntime, ContainerStatus as RtContainer, PodSandboxStatus, PortMapping } from './runtime';
 import type { StatusManager } from './status-manager';
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID, type Container, type LogFn, type Pod, type PodStatus } from './types';
 import { setUpVolumes, tearDownVolumes, VolumeError, type VolumeHost } from './volumes';
+import { NETWORK_NOT_READY } from './cni/network';
 
 export interface PodWorkerDeps {
   runtime: ContainerRuntime;
@@ -35,6 +36,8 @@ export interface PodWorkerDeps {
   logDir(pod: Pod): string;
   /** Give non-hostNetwork pods their own network namespace. */
   podNetns: boolean;
+  /** Whether the pod network can wire a namespace now (false until the node has its pod CIDR). */
+  networkReady?(): boolean;
   /** resolv.conf for the pod, if any. */
   dnsConfig(pod: Pod): string | undefined;
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
@@ -158,14 +161,26 @@ export class PodWorker {
       return RESYNC_MS * 6;
     }
     if (!sandbox) {
+      const networkNamespace = this.d.podNetns && !this.pod.spec.hostNetwork;
+      if (networkNamespace && this.d.networkReady && !this.d.networkReady()) {
+        this.d.event(this.pod, 'Warning', 'NetworkNotReady', `network is not ready: ${NETWORK_NOT_READY}`);
+        this.writeStatus(undefined, []);
+        return 2000;
+      }
       const attempt = sandboxes.reduce((m, s) => Math.max(m, s.attempt + 1), 0);
       for (const old of sandboxes) await rt.stopPodSandbox(old.id, 0);
-      const id = await rt.runPodSandbox({
-        uid: this.uid, name: this.pod.metadata.name, namespace: this.pod.metadata.namespace, attempt,
-        logDirectory: this.d.logDir(this.pod), hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
-        networkNamespace: this.d.podNetns && !this.pod.spec.hostNetwork, dnsConfig: this.d.dnsConfig(this.pod),
-        labels: podLabels(this.pod),
-      });
+      let id: string;
+      try {
+        id = await rt.runPodSandbox({
+          uid: this.uid, name: this.pod.metadata.name, namespace: this.pod.metadata.namespace, attempt,
+          logDirectory: this.d.logDir(this.pod), hostname: this.pod.spec.hostname ?? this.pod.metadata.name,
+          networkNamespace, dnsConfig: this.d.dnsConfig(this.pod), portMappings: portMappings(this.pod),
+          labels: podLabels(this.pod),
+        });
+      } catch (e) {
+        this.d.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+        throw e;
+      }
       sandbox = await rt.podSandboxStatus(id);
     }
     const ctx: EnvContext = { pod: this.pod, podIP: sandbox.ip || this.d.hostIP, hostIP: this.d.hostIP, nodeAllocatable: this.d.nodeAllocatable };
@@ -445,4 +460,17 @@ export function groupByName(containers: RtContainer[]): Map<string, RtContainer[
   }
   for (const list of m.values()) list.sort((a, b) => b.attempt - a.attempt || Date.parse(b.createdAt) - Date.parse(a.createdAt));
   return m;
+}
+
+/** hostPort mappings of every container (what the CNI portmap plugin receives). */
+export function portMappings(pod: Pod): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      const protocol = (p.protocol ?? 'TCP').toLowerCase();
+      out.push({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: protocol === 'udp' ? 'udp' : protocol === 'sctp' ? 'sctp' : 'tcp', ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+    }
+  }
+  return out;
 }

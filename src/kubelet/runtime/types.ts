@@ -28,8 +28,10 @@ export interface PodSandboxConfig {
   hostname?: string;
   /** Pod-level limits applied to the pod's cgroup (all containers together). */
   resources?: ResourceLimits;
-  /** Give the pod its own network namespace (root only; loopback up, no other interface until CNI). */
+  /** Give the pod its own network namespace (root only), wired by `RuntimeOptions.network` when set. */
   networkNamespace?: boolean;
+  /** hostPort mappings of the pod's containers (handed to the network plugin, CNI's portMappings capability). */
+  portMappings?: PortMapping[];
   /** Content of the pod's resolv.conf (written to the sandbox directory; see README for visibility). */
   dnsConfig?: string;
   labels?: Record<string, string>;
@@ -46,7 +48,8 @@ export interface PodSandboxStatus {
   attempt: number;
   state: SandboxState;
   createdAt: string;
-  /** The pod's IP: the host IP without a network namespace, '' in a namespace not yet wired by CNI. */
+  /** The pod's IP: the host IP without a network namespace, the address the network plugin gave it otherwise
+   * ('' in a namespace without a network plugin: loopback only). */
   ip: string;
   /** /run/netns/<name> when the sandbox has its own network namespace. */
   netnsPath?: string;
@@ -195,9 +198,44 @@ export interface ContainerRuntime {
   close(): Promise<void>;
 }
 
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP?: string;
+}
+
+/** What the network plugin is asked to wire: the sandbox's namespace and its pod. */
+export interface PodNetworkRequest {
+  sandboxId: string;
+  netnsPath: string;
+  uid: string;
+  name: string;
+  namespace: string;
+  portMappings?: PortMapping[];
+}
+
+/** The result of setting up a pod's network; `state` is kept with the sandbox and handed back on tear-down. */
+export interface PodNetworkAttachment {
+  ip: string;
+  state?: unknown;
+}
+
+/**
+ * Wires a sandbox's network namespace into the pod network (CRI runtimes call CNI here). Set up when the
+ * sandbox is created, torn down when it stops; both must be idempotent (a crash may repeat either).
+ */
+export interface PodNetworkPlugin {
+  readonly name: string;
+  setUp(req: PodNetworkRequest): Promise<PodNetworkAttachment>;
+  tearDown(req: PodNetworkRequest, attachment: PodNetworkAttachment | undefined): Promise<void>;
+}
+
 export interface RuntimeOptions {
   /** Directory for state (sandboxes, containers, FIFOs, exit files); a new runtime over it re-adopts. */
   rootDir: string;
+  /** Wires sandboxes with their own network namespace into the pod network (the kubelet's CNI network). */
+  network?: PodNetworkPlugin;
   /** The address reported as the pod IP for sandboxes without a network namespace. Default 127.0.0.1. */
   hostIP?: string;
   /** Log rotation done by the writer. Defaults: 10 MiB, 5 files. */

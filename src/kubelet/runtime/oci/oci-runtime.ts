@@ -21,7 +21,7 @@ import type {
 import { attachSession } from '../process/attach';
 import { Cgroup, detectCgroups, type CgroupSupport } from '../process/cgroups';
 import { closeLive, openLive, type Live } from '../process/live';
-import { createNetns, deleteNetns, netnsName } from '../process/netns';
+import { setUpSandboxNetwork, tearDownSandboxNetwork, type SandboxNetwork } from '../netns';
 import { isSameProcessAlive, procStartTime } from '../process/proc';
 import { StateStore } from '../process/state-store';
 import { findRunc, Runc, runcError } from './runc';
@@ -34,14 +34,12 @@ const execFileP = promisify(execFile);
 /** Annotation on a ContainerConfig carrying the pod's imagePullPolicy (Always, IfNotPresent, Never). */
 export const PULL_POLICY_ANNOTATION = 'berth.io/image-pull-policy';
 
-interface SandboxRecord {
+interface SandboxRecord extends SandboxNetwork {
   id: string;
   config: PodSandboxConfig;
   state: 'ready' | 'notready';
   createdAt: string;
   dir: string;
-  netnsName?: string;
-  netnsPath?: string;
 }
 
 interface ContainerRecord extends Omit<ContainerStatus, 'labels' | 'annotations'> {
@@ -146,13 +144,10 @@ export class OciRuntime implements ContainerRuntime {
     }
     writeFileSync(join(dir, 'resolv.conf'), resolv);
     writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-    const ip = config.networkNamespace ? '' : (this.opts.hostIP ?? '127.0.0.1');
-    writeFileSync(join(dir, 'hosts'), `# Kubernetes-managed hosts file (berth oci runtime).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${hostname}\n` : ''}`);
     new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
-    if (config.networkNamespace) {
-      rec.netnsName = netnsName(config.uid);
-      rec.netnsPath = await createNetns(rec.netnsName);
-    }
+    if (config.networkNamespace) Object.assign(rec, await setUpSandboxNetwork(id, config, this.opts.network));
+    const ip = config.networkNamespace ? (rec.podIP ?? '') : (this.opts.hostIP ?? '127.0.0.1');
+    writeFileSync(join(dir, 'hosts'), `# Kubernetes-managed hosts file (berth oci runtime).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${hostname}\n` : ''}`);
     this.sandboxes.set(id, rec);
     this.store.save('sandboxes', id, rec);
     return id;
@@ -162,7 +157,8 @@ export class OciRuntime implements ContainerRuntime {
     const sb = this.sandboxes.get(id);
     if (!sb) return;
     await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, timeoutSeconds)));
-    if (sb.netnsName) await deleteNetns(sb.netnsName);
+    await tearDownSandboxNetwork(id, sb.config, sb, this.opts.network);
+    delete sb.attachment;
     sb.state = 'notready';
     this.store.save('sandboxes', id, sb);
   }
@@ -190,7 +186,7 @@ export class OciRuntime implements ContainerRuntime {
   private sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     return {
       id: s.id, uid: s.config.uid, name: s.config.name, namespace: s.config.namespace, attempt: s.config.attempt ?? 0,
-      state: s.state, createdAt: s.createdAt, ip: s.netnsPath ? '' : (this.opts.hostIP ?? '127.0.0.1'),
+      state: s.state, createdAt: s.createdAt, ip: s.netnsPath ? (s.podIP ?? '') : (this.opts.hostIP ?? '127.0.0.1'),
       ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}),
       // Containers start in their image's WORKDIR, else '/': the default working directory of an image without one.
       directory: '/',

@@ -24,7 +24,7 @@ import type {
 import { buildArgv, DEFAULT_PATH, hostTool, resolveExecutable } from './argv';
 import { Cgroup, detectCgroups, type CgroupSupport } from './cgroups';
 import { execStreamIn, execSyncIn, exitCodeOf, type ExecContext } from './exec';
-import { createNetns, deleteNetns, ipAvailable, netnsName } from './netns';
+import { ipAvailable, setUpSandboxNetwork, tearDownSandboxNetwork, type SandboxNetwork } from '../netns';
 import { isSameProcessAlive, procStartTime, processGroupUsage } from './proc';
 import { StateStore } from './state-store';
 import { RUN_WRAPPER } from './wrapper';
@@ -34,14 +34,12 @@ import { mountPrefix } from './mounts';
 
 const execFileP = promisify(execFile);
 
-interface SandboxRecord {
+interface SandboxRecord extends SandboxNetwork {
   id: string;
   config: PodSandboxConfig;
   state: 'ready' | 'notready';
   createdAt: string;
   directory: string;
-  netnsName?: string;
-  netnsPath?: string;
 }
 
 interface ContainerRecord extends Omit<ContainerStatus, 'labels' | 'annotations'> {
@@ -102,7 +100,8 @@ export class ProcessRuntime implements ContainerRuntime {
   capabilities(): RuntimeCapabilities {
     const notes: string[] = [];
     notes.push(this.cg.version ? `cgroup v${this.cg.version}: cpu, memory and pids limits enforced; OOM kills reported` : `no cgroups (${this.cg.reason}): resource limits are NOT enforced`);
-    notes.push(this.netnsOk ? 'per-pod network namespaces available (loopback only until CNI)' : 'no network namespaces (needs root and iproute2): pods use the host network');
+    notes.push(!this.netnsOk ? 'no network namespaces (needs root and iproute2): pods use the host network'
+      : this.opts.network ? `per-pod network namespaces wired by ${this.opts.network.name}` : 'per-pod network namespaces available (loopback only: no network plugin)');
     notes.push(process.getuid?.() === 0 ? 'mounts are bind-mounted in a private mount namespace where the container path exists; see README' : 'not root: mounts are not bind-mounted; the container sees host paths (BERTH_MOUNTS lists them)');
     notes.push('no image filesystem: commands run from the host filesystem; images are not pulled; no TTY');
     return { cgroups: this.cg.version !== undefined, networkNamespaces: this.netnsOk, notes };
@@ -122,10 +121,7 @@ export class ProcessRuntime implements ContainerRuntime {
     mkdirSync(config.logDirectory, { recursive: true });
     if (config.dnsConfig !== undefined) writeFileSync(join(dir, 'resolv.conf'), config.dnsConfig);
     if (this.cg.version) new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
-    if (config.networkNamespace) {
-      rec.netnsName = netnsName(config.uid);
-      rec.netnsPath = await createNetns(rec.netnsName);
-    }
+    if (config.networkNamespace) Object.assign(rec, await setUpSandboxNetwork(id, config, this.opts.network));
     this.sandboxes.set(id, rec);
     this.store.save('sandboxes', id, rec);
     return id;
@@ -135,7 +131,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const sb = this.sandboxes.get(id);
     if (!sb) return;
     await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, timeoutSeconds)));
-    if (sb.netnsName) await deleteNetns(sb.netnsName);
+    await tearDownSandboxNetwork(id, sb.config, sb, this.opts.network);
+    delete sb.attachment;
     sb.state = 'notready';
     this.store.save('sandboxes', id, sb);
   }
@@ -163,7 +160,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private sandboxStatus(s: SandboxRecord): PodSandboxStatus {
     return {
       id: s.id, uid: s.config.uid, name: s.config.name, namespace: s.config.namespace, attempt: s.config.attempt ?? 0,
-      state: s.state, createdAt: s.createdAt, ip: s.netnsPath ? '' : (this.opts.hostIP ?? '127.0.0.1'),
+      state: s.state, createdAt: s.createdAt, ip: s.netnsPath ? (s.podIP ?? '') : (this.opts.hostIP ?? '127.0.0.1'),
       ...(s.netnsPath ? { netnsPath: s.netnsPath } : {}), directory: s.directory,
       labels: { ...s.config.labels }, annotations: { ...s.config.annotations },
     };

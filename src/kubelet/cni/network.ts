@@ -1,0 +1,231 @@
+// The kubelet's pod network through real CNI plugins (Debian's containernetworking-plugins): every pod
+// sandbox gets `lo` from the loopback plugin and `eth0` from the bridge plugin, attached to the node's
+// bridge berth-cni0, with an address from the node's pod CIDR through host-local; hostPorts go through
+// portmap. The configuration is written by berth from the node's spec.podCIDR (as k3s does with flannel's
+// bridge), so there is no CNI config directory to get wrong.
+//
+// Host side (root): the bridge plugin turns on IPv4 forwarding; so that pod traffic never leaves the machine,
+// the filter table's FORWARD chain jumps to BERTH-PODNET, which accepts bridge-to-bridge traffic and replies,
+// and drops anything else a pod sends out through another interface; the cluster CIDR gets an unreachable
+// route where nothing more specific exists (the node's own /24 is routed to the bridge). All of it is removed
+// by cleanupHost() (the kubelet calls it on a clean stop once no pod network is left), which also restores
+// the forwarding setting found before.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError } from '../runtime/errors';
+import type { PodNetworkAttachment, PodNetworkPlugin, PodNetworkRequest } from '../runtime/types';
+import type { LogFn } from '../types';
+import { addNetworkList, CNI_VERSION, delNetworkList, findPlugin, resultIPv4, type CniResult, type NetConfList, type PluginExec, type RuntimeConf } from './invoke';
+
+export const DEFAULT_CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
+export const BRIDGE = 'berth-cni0';
+export const FORWARD_CHAIN = 'BERTH-PODNET';
+export const NETWORK_NOT_READY = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
+const REQUIRED_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+
+export type HostExec = (cmd: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+const hostExec: HostExec = (cmd, args) => new Promise((resolve) => {
+  execFile(cmd, args, (err, stdout, stderr) => {
+    const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+    resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && code === 1 ? err.message : '')) });
+  });
+});
+
+export interface CniNetworkOptions {
+  /** Where plugin binaries are looked up (CNI_PATH). Default /usr/lib/cni, /opt/cni/bin. */
+  binDirs?: string[];
+  /** The kubelet's CNI state: host-local's allocations (networks/), the saved forwarding setting. */
+  stateDir: string;
+  /** The whole cluster's pod CIDR (e.g. 10.42.0.0/16): routed unreachable where nothing more specific exists. */
+  clusterCidr?: string;
+  bridge?: string;
+  log: LogFn;
+  /** Test seams. */
+  exec?: PluginExec;
+  host?: HostExec;
+  /** Skip the host-side rules and routes (tests that run plugins against a fake). */
+  manageHost?: boolean;
+}
+
+/** The reasons CNI cannot be used on this machine ([] when it can). */
+export function cniUnavailableReasons(binDirs: readonly string[] = DEFAULT_CNI_BIN_DIRS): string[] {
+  const out: string[] = [];
+  if (process.getuid?.() !== 0) out.push('not running as root');
+  const missing = REQUIRED_PLUGINS.filter((p) => !findPlugin(binDirs, p));
+  if (missing.length) out.push(`CNI plugins ${missing.join(', ')} not found in ${binDirs.join(':')} (Debian: containernetworking-plugins)`);
+  return out;
+}
+
+interface AttachmentState {
+  list: NetConfList;
+  result: CniResult;
+}
+
+export class CniPodNetwork implements PodNetworkPlugin {
+  readonly name = 'CNI (bridge, host-local, loopback, portmap)';
+  private readonly binDirs: string[];
+  private readonly bridge: string;
+  private readonly host: HostExec;
+  private podCidr: string | undefined;
+  private hostReady = false;
+  private addedRoute = false;
+
+  constructor(private readonly o: CniNetworkOptions) {
+    this.binDirs = o.binDirs ?? DEFAULT_CNI_BIN_DIRS;
+    this.bridge = o.bridge ?? BRIDGE;
+    this.host = o.host ?? hostExec;
+    mkdirSync(o.stateDir, { recursive: true });
+  }
+
+  /** The node's pod CIDR once configured; the network is ready only then. */
+  get cidr(): string | undefined {
+    return this.podCidr;
+  }
+
+  ready(): boolean {
+    return this.podCidr !== undefined && this.hostReady;
+  }
+
+  /** The bridge's address (the pods' gateway): the first address of the pod CIDR. */
+  gateway(): string | undefined {
+    return this.podCidr ? firstHost(this.podCidr) : undefined;
+  }
+
+  /** Sets the node's pod CIDR (from Node.spec.podCIDR) and prepares the host. Idempotent. */
+  async configure(podCidr: string): Promise<void> {
+    if (this.podCidr === podCidr && this.hostReady) return;
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(podCidr)) throw new Error(`pod CIDR ${podCidr}: only IPv4 pod CIDRs are supported`);
+    if (this.o.manageHost !== false) await this.prepareHost(podCidr);
+    this.podCidr = podCidr;
+    this.hostReady = true;
+    this.o.log('info', `pod network: CNI bridge ${this.bridge} for pod CIDR ${podCidr} (gateway ${firstHost(podCidr)})`);
+  }
+
+  /** The configuration list for one pod (portmap only when it maps host ports). */
+  networkList(withPortMap: boolean): NetConfList {
+    const plugins: NetConfList['plugins'] = [{
+      type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+      ipam: { type: 'host-local', ranges: [[{ subnet: this.podCidr }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(this.o.stateDir, 'networks') },
+    }];
+    if (withPortMap) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+    return { cniVersion: CNI_VERSION, name: 'berth', plugins };
+  }
+
+  private loopbackList(): NetConfList {
+    return { cniVersion: CNI_VERSION, name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
+  }
+
+  private runtimeConf(req: PodNetworkRequest, ifName: string): RuntimeConf {
+    return {
+      containerId: req.sandboxId, netns: req.netnsPath, ifName,
+      args: [['IgnoreUnknown', '1'], ['K8S_POD_NAMESPACE', req.namespace], ['K8S_POD_NAME', req.name], ['K8S_POD_INFRA_CONTAINER_ID', req.sandboxId], ['K8S_POD_UID', req.uid]],
+      ...(req.portMappings?.length ? {
+        capabilityArgs: { portMappings: req.portMappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol, ...(m.hostIP ? { hostIP: m.hostIP } : {}) })) },
+      } : {}),
+    };
+  }
+
+  async setUp(req: PodNetworkRequest): Promise<PodNetworkAttachment> {
+    if (!this.ready()) throw new RuntimeError('FailedPrecondition', `network is not ready: ${NETWORK_NOT_READY}`);
+    const inv = { binDirs: this.binDirs, ...(this.o.exec ? { exec: this.o.exec } : {}) };
+    await addNetworkList(inv, this.loopbackList(), this.runtimeConf(req, 'lo'));
+    const list = this.networkList(Boolean(req.portMappings?.length));
+    const rt = this.runtimeConf(req, 'eth0');
+    let result: CniResult;
+    try {
+      result = await addNetworkList(inv, list, rt);
+    } catch (e) {
+      await delNetworkList(inv, list, rt, undefined).catch(() => undefined); // release a half-made attachment
+      throw e;
+    }
+    const ip = resultIPv4(result);
+    if (!ip) {
+      await delNetworkList(inv, list, rt, result).catch(() => undefined);
+      throw new RuntimeError('Unavailable', `CNI result has no IPv4 address: ${JSON.stringify(result)}`);
+    }
+    const state: AttachmentState = { list, result };
+    return { ip, state };
+  }
+
+  async tearDown(req: PodNetworkRequest, attachment: PodNetworkAttachment | undefined): Promise<void> {
+    const state = attachment?.state as AttachmentState | undefined;
+    if (!state?.list) return;
+    const inv = { binDirs: this.binDirs, ...(this.o.exec ? { exec: this.o.exec } : {}) };
+    await delNetworkList(inv, state.list, this.runtimeConf(req, 'eth0'), state.result);
+  }
+
+  private async must(cmd: string, args: string[]): Promise<string> {
+    const r = await this.host(cmd, args);
+    if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout;
+  }
+
+  private async prepareHost(podCidr: string): Promise<void> {
+    const saved = join(this.o.stateDir, 'ip_forward.orig');
+    if (!existsSync(saved) && existsSync(IP_FORWARD)) writeFileSync(saved, readFileSync(IP_FORWARD, 'utf8').trim());
+    // The bridge with the gateway address exists before the first pod (the bridge plugin would create it on
+    // the first ADD): the node's DNS listens on the gateway, which pods and the node both reach.
+    const br = this.bridge;
+    const gw = `${firstHost(podCidr)}/${podCidr.split('/')[1] ?? '24'}`;
+    if ((await this.host('ip', ['link', 'show', br])).code !== 0) await this.must('ip', ['link', 'add', br, 'type', 'bridge']);
+    const addrs = await this.must('ip', ['-o', '-4', 'addr', 'show', 'dev', br]);
+    if (!addrs.includes(` ${gw} `)) await this.must('ip', ['addr', 'replace', gw, 'dev', br]);
+    await this.must('ip', ['link', 'set', br, 'up']);
+    const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
+    if ((await ipt(['-t', 'filter', '-L', FORWARD_CHAIN, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', FORWARD_CHAIN]);
+    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', FORWARD_CHAIN]);
+    const rules = [
+      ['-i', br, '-o', br, '-j', 'ACCEPT'],
+      ['-i', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
+    ];
+    for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', FORWARD_CHAIN, ...r]);
+    const jump = ['FORWARD', '-m', 'comment', '--comment', 'berth pod network', '-j', FORWARD_CHAIN];
+    if ((await ipt(['-t', 'filter', '-C', ...jump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...jump]);
+    if (this.o.clusterCidr) {
+      const routes = (await this.host('ip', ['-4', 'route', 'show', 'exact', this.o.clusterCidr])).stdout.trim();
+      if (routes === '') {
+        await this.must('ip', ['route', 'add', 'unreachable', this.o.clusterCidr]);
+        this.addedRoute = true;
+      } else if (routes.startsWith('unreachable')) {
+        this.addedRoute = true;
+      }
+    }
+  }
+
+  /** Removes the bridge, the rules and the route, and restores the forwarding setting. */
+  async cleanupHost(): Promise<void> {
+    if (this.o.manageHost === false) return;
+    const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
+    await ipt(['-t', 'filter', '-D', 'FORWARD', '-m', 'comment', '--comment', 'berth pod network', '-j', FORWARD_CHAIN]);
+    await ipt(['-t', 'filter', '-F', FORWARD_CHAIN]);
+    await ipt(['-t', 'filter', '-X', FORWARD_CHAIN]);
+    await this.host('ip', ['link', 'del', this.bridge]);
+    if (this.addedRoute && this.o.clusterCidr) await this.host('ip', ['route', 'del', 'unreachable', this.o.clusterCidr]);
+    this.addedRoute = false;
+    const saved = join(this.o.stateDir, 'ip_forward.orig');
+    if (existsSync(saved)) {
+      const v = readFileSync(saved, 'utf8').trim();
+      if (v === '0' || v === '1') writeFileSync(IP_FORWARD, v);
+      rmSync(saved, { force: true });
+    }
+    rmSync(join(this.o.stateDir, 'networks'), { recursive: true, force: true });
+    this.hostReady = false;
+  }
+
+  /** Forgets every address allocation (after a reboot every namespace is gone, so are its addresses). */
+  resetAllocations(): void {
+    rmSync(join(this.o.stateDir, 'networks'), { recursive: true, force: true });
+  }
+}
+
+/** a.b.c.d/n → the first host address (network + 1). */
+export function firstHost(cidr: string): string {
+  const [addr] = cidr.split('/');
+  const p = (addr ?? '').split('.').map(Number);
+  const n = (((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]! + 1) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
