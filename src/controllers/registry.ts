@@ -15,6 +15,7 @@ import { resourceQuotaController } from './resourcequota/resourcequota';
 import { rootCAController } from './rootca/rootca';
 import { serviceAccountController } from './serviceaccount/serviceaccount';
 import { statefulSetController } from './statefulset/statefulset';
+import { volumeController } from './volume/volume';
 import type { ControllerFactory } from './runner/types';
 
 export const CONTROLLERS: Record<string, ControllerFactory> = {
@@ -35,4 +36,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   statefulset: statefulSetController,
   disruption: disruptionController,
   resourcequota: resourceQuotaController,
+  'persistentvolume-binder': volumeController,
 };
