@@ -18,6 +18,7 @@ import { buildDiscovery, wantsAggregated, AGGREGATED_CONTENT_TYPE } from './hand
 import type { RequestContext } from './handlers/context';
 import { handleResource, type Endpoint } from './handlers/resource';
 import { handleVirtual } from './handlers/virtual';
+import { handleEviction } from './handlers/eviction';
 import { shutdownHooks, watchLimits, watchStats } from './handlers/watch';
 import { createConnectHandler, proxyUpgrade, rejectUpgrade, type NodeProxyDeps } from './handlers/node-proxy';
 import { negotiate, sendJson, sendStatus, sendText } from './http/respond';
@@ -252,6 +253,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       throw errors.notFoundPath();
     }
     if (ri.group === '' && ri.resource === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(ri.subresource)) ctx.subresourceHandler = connectHandler;
+    if (ri.group === '' && ri.resource === 'pods' && ri.subresource === 'eviction') ctx.subresourceHandler = (c, e, r) => handleEviction(c, e, r, { pdbs: registries.get('policy/poddisruptionbudgets')! });
     await handleResource(ctx, ep, ri);
   }
 
