@@ -77,10 +77,11 @@ function rawError(socket: Duplex, code: number, reason: string, body: string): v
   socket.end(`HTTP/1.1 ${code} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
-export function createIngressProxy(opts: { table: () => RoutingTable; resolver: BackendResolver; log?: LogFn; agent?: Agent }): IngressProxy {
+/** `upstream`: the pooled client to share with raw-front.ts (closed by close() either way). */
+export function createIngressProxy(opts: { table: () => RoutingTable; resolver: BackendResolver; log?: LogFn; agent?: Agent; upstream?: FastUpstream }): IngressProxy {
   const log = opts.log ?? (() => undefined);
   const agent = opts.agent ?? new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
-  const fast = new FastUpstream();
+  const fast = opts.upstream ?? new FastUpstream();
 
   /**
    * The bodiless fast path. A connection refused by one endpoint (a pod going away during a rollout) is retried

@@ -10,13 +10,16 @@
 // Every node serves traffic; only the leader writes status.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import {
   createClient, createInformer, createWorkQueue, isAlreadyExists, isNotFound, objectKey, realClock, resourceRef, Resources,
   runLeaderElection, splitKey, type Client, type ClientConfig, type Clock,
 } from '../client';
 import { createBackendResolver, sliceIndexers } from './backends';
+import { FastUpstream } from './fast-upstream';
 import { createIngressProxy, type ListenerInfo } from './proxy';
+import { createRawFront, type RawFront } from './raw-front';
 import { buildRoutingTable, isOurs, type RoutingTable } from './routing';
 import { createCertCache, lookupCert, type CertTable } from './tls-store';
 import type { EndpointSlice, Ingress, IngressClass, LogFn, Secret, Service } from './types';
@@ -76,6 +79,18 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       resolve(typeof a === 'object' && a ? a.port : port);
     });
   });
+}
+
+/**
+ * Puts the lean front (raw-front.ts) in front of a server's own connection handling: the server's
+ * listener still accepts (and, for HTTPS, does the TLS handshake), the front serves simple requests and
+ * hands the connection to the server's HTTP machinery for anything else.
+ */
+function takeOver(server: Server, event: 'connection' | 'secureConnection', front: RawFront, l: ListenerInfo): void {
+  const [orig] = server.listeners(event) as Array<(this: Server, sock: Socket) => void>;
+  if (!orig) throw new Error(`ingress: no ${event} listener to take over`);
+  server.off(event, orig);
+  server.on(event, (sock: Socket) => front.accept(sock, l, (s) => orig.call(server, s)));
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -163,7 +178,9 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
   }
   rebuild();
 
-  const proxy = createIngressProxy({ table: () => current.table, resolver, log });
+  const upstream = new FastUpstream();
+  const proxy = createIngressProxy({ table: () => current.table, resolver, log, upstream });
+  const front = createRawFront({ table: () => current.table, resolver, upstream, log });
   const root = process.getuid?.() === 0;
   const host = opts.bindAddress ?? '0.0.0.0';
   const httpServer = createHttpServer({ keepAliveTimeout: 60_000 });
@@ -174,6 +191,16 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
   });
   httpsServer = https;
   lastFallback = current.certs.fallbackPem;
+  // Ports are filled in once bound (port 0 = a free one); nothing is served before both are.
+  const httpL: ListenerInfo = { scheme: 'http', port: 0 };
+  const httpsL: ListenerInfo = { scheme: 'https', port: 0 };
+  takeOver(httpServer, 'connection', front, httpL);
+  takeOver(https, 'secureConnection', front, httpsL);
+  httpServer.on('request', (req, res) => proxy.handleRequest(req, res, httpL));
+  httpServer.on('upgrade', (req, sock, head: Buffer) => proxy.handleUpgrade(req, sock, head, httpL));
+  https.on('request', (req, res) => proxy.handleRequest(req, res, httpsL));
+  https.on('upgrade', (req, sock, head: Buffer) => proxy.handleUpgrade(req, sock, head, httpsL));
+  https.on('tlsClientError', (e) => log('debug', `ingress: TLS handshake: ${e.message}`));
   let httpPort = 0, httpsPort = 0;
   try {
     httpPort = await listen(httpServer, opts.httpPort ?? (root ? 80 : 8080), host);
@@ -186,13 +213,8 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
     client.close();
     throw e;
   }
-  const httpL: ListenerInfo = { scheme: 'http', port: httpPort };
-  const httpsL: ListenerInfo = { scheme: 'https', port: httpsPort };
-  httpServer.on('request', (req, res) => proxy.handleRequest(req, res, httpL));
-  httpServer.on('upgrade', (req, sock, head: Buffer) => proxy.handleUpgrade(req, sock, head, httpL));
-  https.on('request', (req, res) => proxy.handleRequest(req, res, httpsL));
-  https.on('upgrade', (req, sock, head: Buffer) => proxy.handleUpgrade(req, sock, head, httpsL));
-  https.on('tlsClientError', (e) => log('debug', `ingress: TLS handshake: ${e.message}`));
+  httpL.port = httpPort;
+  httpsL.port = httpsPort;
   log('info', `ingress: serving http on ${host}:${httpPort} and https on ${host}:${httpsPort} (class ${INGRESS_CLASS})`);
   opts.onListening?.({ http: httpPort, https: httpsPort });
 
@@ -238,7 +260,7 @@ export async function runIngress(opts: RunIngressOptions): Promise<void> {
 
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   statusQueue.shutDown();
-  await Promise.all([closeServer(httpServer), closeServer(https)]);
+  await Promise.all([closeServer(httpServer), closeServer(https), front.close(2000)]);
   proxy.close();
   await election.catch((e: unknown) => log('warn', `ingress: status writer: ${String(e)}`));
   await Promise.all(runs);
