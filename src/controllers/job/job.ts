@@ -1,94 +1,62 @@
 // Job controller: runs pods from the template until `completions` succeed (or, without completions, until
-// one succeeds and the rest finish), at most `parallelism` at a time; fails the Job past backoffLimit or
-// activeDeadlineSeconds; honours suspend and ttlSecondsAfterFinished.
+// one succeeds and the rest finish), at most `parallelism` at a time; fails the Job past backoffLimit,
+// activeDeadlineSeconds or a podFailurePolicy FailJob rule; honours suspend and ttlSecondsAfterFinished.
 //
 // Finished pods are counted with upstream's finalizer protocol, so a pod is never counted twice nor lost:
 //   pods carry `batch.kubernetes.io/job-tracking`; a finished pod's UID goes to status.uncountedTerminatedPods
-//   (status write) ─► its finalizer is removed ─► the UID moves into succeeded/failed (status write).
+//   (status write, with any newly failed index) ─► its finalizer is removed ─► the UID moves into succeeded/failed.
+// Failed pods first meet spec.podFailurePolicy (policies.ts): Ignore = not counted, Count, FailJob, FailIndex.
+// Finishing is two-step as in v1.32: FailureTarget / SuccessCriteriaMet first (active pods are deleted), then
+// Failed / Complete once no pod of the Job is running or terminating.
 // Indexed completion mode: pod i carries the completion index (annotation, label, JOB_COMPLETION_INDEX env,
-// hostname <job>-<i>); the Job completes when every index in [0, completions) has succeeded once
-// (status.completedIndexes). backoffLimitPerIndex and success/pod-failure policies are not implemented.
+// hostname <job>-<i>); status.completedIndexes; with backoffLimitPerIndex each index has its own retry budget
+// (failure counts ride on the replacement pods' annotations), exhausted indexes go to status.failedIndexes and
+// maxFailedIndexes bounds them; spec.successPolicy rules can declare success early.
 import { selectorFromSpec } from '../../api/selectors';
 import { deletedObject, isNotFound, Resources, type Client, type Clock, type EventRecorder, type KubeObject, type Lister } from '../../client';
 import { getCondition, rfc3339 } from '../common/conditions';
 import { semanticEqual } from '../common/equal';
 import { claimObjects, controllerRef, newControllerRef } from '../common/owners';
 import { compareForDeletion, isPodReady, podKey } from '../common/pods';
-import type { Condition, LabelSelectorSpec, Pod, PodTemplateSpec } from '../common/types';
+import type { Condition, ContainerStatus, Pod } from '../common/types';
 import { Expectations } from '../replicaset/expectations';
 import { slowStartBatch } from '../replicaset/manage';
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
+import {
+  COMPLETION_INDEX, formatIndexes, INDEX_FAILURE_COUNT, INDEX_IGNORED_FAILURE_COUNT, indexFailureCount, indexIgnoredFailureCount, parseIndexes, podIndex,
+} from './indexes';
+import { matchPodFailurePolicy, matchSuccessPolicy } from './policies';
+import type { Job, JobSpec, JobStatus } from './types';
+
+export { COMPLETION_INDEX, formatIndexes, parseIndexes, podIndex } from './indexes';
+export type { Job, JobSpec, JobStatus } from './types';
 
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
-export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
-
-/** The completion index of an Indexed Job's pod. */
-export function podIndex(p: Pod): number | undefined {
-  const v = p.metadata.annotations?.[COMPLETION_INDEX] ?? p.metadata.labels?.[COMPLETION_INDEX];
-  const n = v === undefined ? NaN : Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
-/** "1,3-5" ⇄ {1,3,4,5} (status.completedIndexes). */
-export function parseIndexes(s: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (s ?? '').split(',')) {
-    if (!part) continue;
-    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-    for (let i = a; i <= (b ?? a); i++) out.add(i);
-  }
-  return out;
-}
-
-export function formatIndexes(set: Set<number>): string {
-  const xs = [...set].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < xs.length; ) {
-    let j = i;
-    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
-    parts.push(i === j ? String(xs[i]) : `${xs[i]}-${xs[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-export interface JobStatus {
-  active?: number;
-  ready?: number;
-  succeeded?: number;
-  failed?: number;
-  startTime?: string;
-  completionTime?: string;
-  completedIndexes?: string;
-  conditions?: Condition[];
-  uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
-}
-
-export interface Job extends KubeObject {
-  metadata: NonNullable<KubeObject['metadata']>;
-  spec?: {
-    parallelism?: number;
-    completions?: number;
-    completionMode?: 'NonIndexed' | 'Indexed';
-    backoffLimit?: number;
-    activeDeadlineSeconds?: number;
-    ttlSecondsAfterFinished?: number;
-    suspend?: boolean;
-    selector?: LabelSelectorSpec;
-    template?: PodTemplateSpec;
-  };
-  status?: JobStatus;
-}
+const MAX_INT32 = 2147483647;
+const BACKOFF_BASE_MS = 10_000;
+const BACKOFF_MAX_MS = 360_000;
 
 export function jobFinished(job: Job): 'Complete' | 'Failed' | undefined {
   for (const t of ['Complete', 'Failed'] as const) if (getCondition(job.status?.conditions, t)?.status === 'True') return t;
   return undefined;
 }
 
-const podSucceeded = (p: Pod): boolean => p.status?.phase === 'Succeeded';
-/** Finished for counting: terminal, or deleted before it finished (counts as failed). */
-const podFinished = (p: Pod): boolean => podSucceeded(p) || p.status?.phase === 'Failed' || !!p.metadata.deletionTimestamp;
+const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const hasFinalizer = (p: Pod): boolean => p.metadata.finalizers?.includes(TRACKING_FINALIZER) ?? false;
+const backoffDelay = (failures: number): number => (failures > 0 ? Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) : 0);
+
+/** Pods are only replaced once Failed (not while terminating) with podReplacementPolicy Failed, the default under a podFailurePolicy. */
+export function onlyReplaceFailedPods(spec: JobSpec): boolean {
+  return spec.podReplacementPolicy === 'Failed' || (spec.podReplacementPolicy === undefined && spec.podFailurePolicy !== undefined);
+}
+
+/** Failed for counting: phase Failed, or (unless only Failed pods are replaced) deleted before it succeeded. */
+export function podFailed(p: Pod, spec: JobSpec): boolean {
+  if (p.status?.phase === 'Failed') return true;
+  return !onlyReplaceFailedPods(spec) && !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded';
+}
+
+type Finish = { type: 'Complete' | 'Failed'; reason: string; message: string };
 
 function cond(type: string, status: Condition['status'], reason: string, message: string, now: number): Condition {
   const t = rfc3339(now);
@@ -99,6 +67,39 @@ function withCondition(conds: Condition[] | undefined, c: Condition): Condition[
   const cur = getCondition(conds, c.type);
   if (cur && cur.status === c.status && cur.reason === c.reason) return conds ?? [];
   return [...(conds ?? []).filter((x) => x.type !== c.type), c];
+}
+
+/** A finish already decided by an earlier sync (the interim FailureTarget / SuccessCriteriaMet condition). */
+function decidedFinish(conds: Condition[] | undefined): Finish | undefined {
+  for (const [interim, type] of [['FailureTarget', 'Failed'], ['SuccessCriteriaMet', 'Complete']] as const) {
+    const c = getCondition(conds, interim);
+    if (c?.status === 'True') return { type, reason: c.reason ?? '', message: c.message ?? '' };
+  }
+  return undefined;
+}
+
+/** When a failed pod finished: its last container's finishedAt, else its deletionTimestamp. */
+function finishedAt(p: Pod): number {
+  let at = NaN;
+  const statuses = [...(p.status?.containerStatuses ?? []), ...((p.status?.initContainerStatuses as ContainerStatus[] | undefined) ?? [])];
+  for (const c of statuses) {
+    const t = Date.parse((c.state as { terminated?: { finishedAt?: string } } | undefined)?.terminated?.finishedAt ?? '');
+    if (!Number.isNaN(t) && !(t <= at)) at = t;
+  }
+  return Number.isNaN(at) ? Date.parse(p.metadata.deletionTimestamp ?? '') : at;
+}
+
+/** The latest failed pod of each index (most failures recorded, then newest). */
+function lastFailedPerIndex(pods: Pod[], spec: JobSpec): Map<number, Pod> {
+  const out = new Map<number, Pod>();
+  const weight = (p: Pod): number => indexFailureCount(p) + indexIgnoredFailureCount(p);
+  for (const p of pods) {
+    const i = podIndex(p);
+    if (i === undefined || !podFailed(p, spec)) continue;
+    const cur = out.get(i);
+    if (!cur || weight(p) > weight(cur) || (weight(p) === weight(cur) && (p.metadata.creationTimestamp ?? '') > (cur.metadata.creationTimestamp ?? ''))) out.set(i, p);
+  }
+  return out;
 }
 
 export interface JobReconcilerDeps {
@@ -114,6 +115,8 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
   const jobsApi = d.client.resource<Job>(Resources.jobs);
   const podsApi = d.client.resource<Pod>(Resources.pods);
   const lastFailure = new Map<string, number>();
+  /** When this controller first saw a failed pod without a finish time of its own (per Job key, by pod UID). */
+  const failureSeen = new Map<string, Map<string, number>>();
   const ignore = (e: unknown): void => {
     if (!isNotFound(e)) throw e;
   };
@@ -131,13 +134,14 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
     if (!cached) {
       d.expectations.delete(key);
       lastFailure.delete(key);
+      failureSeen.delete(key);
       return {};
     }
     let job: Job = structuredClone(cached);
     const now = d.clock.now();
-    const selector = selectorFromSpec(job.spec?.selector);
-    const candidates = d.pods.list(req.namespace);
-    const pods = await claimObjects<Pod>(candidates, {
+    const spec: JobSpec = job.spec ?? {};
+    const selector = selectorFromSpec(spec.selector);
+    const pods = await claimObjects<Pod>(d.pods.list(req.namespace), {
       owner: job, ownerRef: newControllerRef(job, 'batch/v1', 'Job'), client: podsApi,
       matches: (p) => selector.matches(p.metadata.labels),
       canAdopt: async () => (await jobsApi.get(req.namespace, req.name)).metadata?.uid === job.metadata.uid,
@@ -147,41 +151,95 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
       job = await jobsApi.updateStatus(req.namespace, { ...job, status });
     };
 
-    const finished = jobFinished(job);
-    if (finished) {
+    if (jobFinished(job) || job.metadata.deletionTimestamp) {
       for (const p of pods) if (hasFinalizer(p)) await dropFinalizer(p);
-      return ttlCheck(job, now);
+      return jobFinished(job) ? ttlCheck(job, now) : {};
     }
 
-    // Count finished pods (finalizer protocol).
     const status: JobStatus = structuredClone(job.status ?? {});
+    const indexed = spec.completionMode === 'Indexed' && spec.completions !== undefined;
+    const completions = spec.completions ?? 0;
+    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined;
+    const validIndex = (p: Pod): boolean => !indexed || (podIndex(p) ?? completions) < completions;
+    const decided = decidedFinish(status.conditions);
+    const seen = failureSeen.get(key) ?? new Map<string, number>();
+    failureSeen.set(key, seen);
+
+    // 1. Count finished pods (finalizer protocol), applying the pod failure policy.
     const unS = new Set(status.uncountedTerminatedPods?.succeeded ?? []);
     const unF = new Set(status.uncountedTerminatedPods?.failed ?? []);
-    const newlyFinished = pods.filter((p) => podFinished(p) && hasFinalizer(p) && !unS.has(p.metadata.uid ?? '') && !unF.has(p.metadata.uid ?? ''));
-    for (const p of newlyFinished) (podSucceeded(p) ? unS : unF).add(p.metadata.uid ?? '');
-    if (newlyFinished.length) await writeStatus({ ...status, uncountedTerminatedPods: { succeeded: [...unS], failed: [...unF] } });
-    for (const p of pods) if (hasFinalizer(p) && (unS.has(p.metadata.uid ?? '') || unF.has(p.metadata.uid ?? ''))) await dropFinalizer(p);
-    const indexed = job.spec?.completionMode === 'Indexed' && job.spec.completions !== undefined;
+    const failedIdx = parseIndexes(status.failedIndexes);
+    const release: Pod[] = [];
+    let flush = false;
+    let newFailures = 0;
+    for (const p of pods) {
+      if (!hasFinalizer(p)) continue;
+      const uid = p.metadata.uid ?? '';
+      if (unS.has(uid) || unF.has(uid)) {
+        release.push(p);
+      } else if (p.status?.phase === 'Succeeded') {
+        if (validIndex(p)) (unS.add(uid), (flush = true));
+        release.push(p);
+      } else if (podFailed(p, spec) || (decided && p.metadata.deletionTimestamp)) {
+        // Once the Job is finishing, every pod still terminating counts as failed (upstream), unless it succeeded.
+        const m = matchPodFailurePolicy(spec, p);
+        if (validIndex(p) && (decided?.type !== 'Complete' || podFailed(p, spec))) {
+          const i = podIndex(p);
+          if (perIndex && i !== undefined && !failedIdx.has(i) && (m.action === 'FailIndex' || (m.countFailed && indexFailureCount(p) >= spec.backoffLimitPerIndex!))) {
+            failedIdx.add(i);
+            flush = true;
+          }
+          if (m.countFailed) (unF.add(uid), (flush = true), newFailures++);
+        }
+        release.push(p);
+      }
+    }
+    if (flush) {
+      await writeStatus({ ...status, uncountedTerminatedPods: { succeeded: [...unS], failed: [...unF] }, ...(perIndex ? { failedIndexes: formatIndexes(failedIdx) } : {}) });
+    }
+    for (const p of release) await dropFinalizer(p);
     const completedIdx = parseIndexes(status.completedIndexes);
-    if (indexed) for (const p of pods) if (unS.has(p.metadata.uid ?? '') && podIndex(p) !== undefined && podIndex(p)! < job.spec!.completions!) completedIdx.add(podIndex(p)!);
+    if (indexed) for (const p of pods) if (unS.has(p.metadata.uid ?? '') && validIndex(p) && !failedIdx.has(podIndex(p)!)) completedIdx.add(podIndex(p)!);
     const succeeded = indexed ? completedIdx.size : (status.succeeded ?? 0) + unS.size;
     const failed = (status.failed ?? 0) + unF.size;
-    if (unF.size) lastFailure.set(key, now);
+    if (newFailures) lastFailure.set(key, now);
 
-    let active = pods.filter((p) => !podFinished(p));
-    const spec = job.spec ?? {};
-    const next: JobStatus = { ...structuredClone(job.status ?? {}), succeeded, failed, uncountedTerminatedPods: {} };
+    let active = pods.filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
+    const terminating = pods.filter((p) => !isTerminal(p) && !!p.metadata.deletionTimestamp);
+    const next: JobStatus = { ...status, succeeded, failed, uncountedTerminatedPods: {} };
     if (indexed) next.completedIndexes = formatIndexes(completedIdx);
+    if (perIndex) next.failedIndexes = formatIndexes(failedIdx);
     if (!next.startTime && !spec.suspend) next.startTime = rfc3339(now);
     let conditions = next.conditions ?? [];
     let result: Result = {};
     let created = 0;
+    let deletedNow = 0;
 
-    let finish: { type: 'Complete' | 'Failed'; reason: string; message: string } | undefined;
+    // 2. Decide whether the Job is finishing (upstream's order of checks).
     const start = next.startTime ? Date.parse(next.startTime) : NaN;
-    if (failed > (spec.backoffLimit ?? 6)) finish = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    let failJobMessage: string | undefined;
+    if (spec.podFailurePolicy && !decided) {
+      for (const p of pods) {
+        if (!podFailed(p, spec)) continue;
+        failJobMessage = matchPodFailurePolicy(spec, p).failJobMessage;
+        if (failJobMessage) break;
+      }
+    }
+    const doneIndexes = new Set([...completedIdx, ...failedIdx]).size;
+    const successRule = matchSuccessPolicy(spec, completedIdx);
+    let finish: Finish | undefined = decided;
+    if (finish) {
+      // decided by an earlier sync
+    } else if (failJobMessage) finish = { type: 'Failed', reason: 'PodFailurePolicy', message: failJobMessage };
+    else if (failed > (spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? MAX_INT32 : 6))) finish = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     else if (spec.activeDeadlineSeconds !== undefined && !spec.suspend && !Number.isNaN(start) && now - start >= spec.activeDeadlineSeconds * 1000) {
       finish = { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    } else if (perIndex && spec.maxFailedIndexes !== undefined && failedIdx.size > spec.maxFailedIndexes) {
+      finish = { type: 'Failed', reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+    } else if (perIndex && failedIdx.size > 0 && doneIndexes >= completions) {
+      finish = { type: 'Failed', reason: 'FailedIndexes', message: 'Job has failed indexes' };
+    } else if (successRule !== undefined) {
+      finish = { type: 'Complete', reason: 'SuccessPolicy', message: `Matched rules at index ${successRule}` };
     } else if (spec.completions !== undefined ? succeeded >= spec.completions : succeeded > 0 && active.length === 0) {
       finish = { type: 'Complete', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
     }
@@ -191,6 +249,7 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
       for (const p of victims) {
         try {
           await podsApi.delete(p.metadata.namespace, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } });
+          deletedNow++;
           d.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name ?? ''}`);
         } catch (e) {
           d.expectations.deletionObserved(key, podKey(p));
@@ -199,17 +258,20 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
       }
     };
 
+    // 3. Act.
     if (finish) {
       await deletePods(active);
       active = [];
       const interim = finish.type === 'Complete' ? 'SuccessCriteriaMet' : 'FailureTarget';
+      if (!decided) d.recorder.event(job, finish.type === 'Complete' ? 'Normal' : 'Warning', finish.reason, finish.message);
       conditions = withCondition(conditions, cond(interim, 'True', finish.reason, finish.message, now));
-      conditions = withCondition(conditions, cond(finish.type, 'True', finish.reason, finish.message, now));
-      if (finish.type === 'Complete') {
-        next.completionTime = rfc3339(now);
-        d.recorder.event(job, 'Normal', 'Completed', 'Job completed');
-      } else {
-        d.recorder.event(job, 'Warning', finish.reason, finish.message);
+      // The terminal condition waits until no pod of the Job is running or terminating.
+      if (deletedNow === 0 && terminating.length === 0) {
+        conditions = withCondition(conditions, cond(finish.type, 'True', finish.reason, finish.message, now));
+        if (finish.type === 'Complete') {
+          next.completionTime = rfc3339(now);
+          d.recorder.event(job, 'Normal', 'Completed', 'Job completed');
+        }
       }
     } else if (spec.suspend) {
       await deletePods(active);
@@ -220,41 +282,7 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
         conditions = withCondition(conditions, cond('Suspended', 'False', 'JobResumed', 'Job resumed', now));
         next.startTime = rfc3339(now);
       }
-      const parallelism = spec.parallelism ?? 1;
-      const want = Math.max(0, spec.completions !== undefined ? Math.min(parallelism, spec.completions - succeeded) : succeeded > 0 ? 0 : parallelism);
-      if (d.expectations.satisfied(key)) {
-        if (active.length < want) {
-          const backoff = failed > 0 ? Math.min(10_000 * 2 ** (failed - 1), 360_000) : 0;
-          const since = lastFailure.get(key);
-          if (since !== undefined && now < since + backoff) {
-            result = { requeueAfterMs: since + backoff - now };
-          } else {
-            let n = want - active.length;
-            // Indexed: the lowest indexes neither completed nor running.
-            const free: number[] = [];
-            if (indexed) {
-              const busy = new Set(active.map(podIndex));
-              for (let i = 0; i < spec.completions! && free.length < n; i++) if (!completedIdx.has(i) && !busy.has(i)) free.push(i);
-              n = free.length;
-            }
-            d.expectations.expectCreations(key, n);
-            const res = await slowStartBatch(n, 1, async () => {
-              const pod = await podsApi.create(req.namespace, podFromJob(job, indexed ? free.shift() : undefined));
-              d.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
-            });
-            if (res.ok < n) d.expectations.lowerCreations(key, n - res.ok);
-            if (res.error !== undefined) {
-              d.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${res.error instanceof Error ? res.error.message : String(res.error)}`);
-              throw res.error;
-            }
-            created = res.ok;
-          }
-        } else if (active.length > want) {
-          const victims = [...active].sort(compareForDeletion).slice(0, active.length - want);
-          await deletePods(victims);
-          active = active.filter((p) => !victims.includes(p));
-        }
-      }
+      result = await manage();
       if (spec.activeDeadlineSeconds !== undefined && !Number.isNaN(start)) {
         const left = start + spec.activeDeadlineSeconds * 1000 - now;
         result = { requeueAfterMs: Math.min(result.requeueAfterMs ?? Infinity, Math.max(0, left)) };
@@ -262,11 +290,85 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
     }
     next.active = finish || spec.suspend ? 0 : active.length + created;
     next.ready = active.filter(isPodReady).length;
+    next.terminating = terminating.length + deletedNow;
     next.conditions = conditions;
     if (!next.conditions.length) delete next.conditions;
     await writeStatus(next);
-    if (finish) return ttlCheck(job, now);
+    if (jobFinished(job)) return ttlCheck(job, now);
     return result;
+
+    /** Creates and deletes pods towards the wanted number of active pods. */
+    async function manage(): Promise<Result> {
+      const parallelism = spec.parallelism ?? 1;
+      const busyTerminating = onlyReplaceFailedPods(spec) ? terminating : [];
+      // Active pods of indexes that failed for good go.
+      if (perIndex) {
+        const doomed = active.filter((p) => failedIdx.has(podIndex(p) ?? -1));
+        if (doomed.length && d.expectations.satisfied(key)) await deletePods(doomed);
+        active = active.filter((p) => !doomed.includes(p));
+      }
+      const remaining = indexed ? completions - doneIndexes : spec.completions !== undefined ? spec.completions - succeeded : succeeded > 0 ? 0 : parallelism;
+      const want = Math.max(0, Math.min(parallelism, remaining));
+      const occupied = active.length + busyTerminating.length;
+      if (!d.expectations.satisfied(key)) return {};
+      if (occupied > want && active.length) {
+        const victims = [...active].sort(compareForDeletion).slice(0, Math.min(active.length, occupied - want));
+        await deletePods(victims);
+        active = active.filter((p) => !victims.includes(p));
+        return {};
+      }
+      if (occupied >= want) return {};
+      let requeue = Infinity;
+      // Which pods to create: NonIndexed, n anonymous ones; Indexed, the lowest free indexes not backing off.
+      const plans: Array<{ index?: number; failures?: [number, number] }> = [];
+      if (!indexed || !perIndex) {
+        const since = lastFailure.get(key);
+        const wait = since === undefined ? 0 : since + backoffDelay(failed) - now;
+        if (wait > 0) return { requeueAfterMs: wait };
+      }
+      if (!indexed) {
+        for (let i = 0; i < want - occupied; i++) plans.push({});
+      } else {
+        const busy = new Set([...active, ...busyTerminating].map(podIndex));
+        const lastFailed = perIndex ? lastFailedPerIndex(pods, spec) : new Map<number, Pod>();
+        for (let i = 0; i < completions && plans.length < want - occupied; i++) {
+          if (completedIdx.has(i) || failedIdx.has(i) || busy.has(i)) continue;
+          const lf = lastFailed.get(i);
+          if (!lf) {
+            plans.push({ index: i });
+            continue;
+          }
+          const counted = matchPodFailurePolicy(spec, lf).countFailed;
+          const fc = indexFailureCount(lf) + (counted ? 1 : 0);
+          const ic = indexIgnoredFailureCount(lf) + (counted ? 0 : 1);
+          let at = finishedAt(lf);
+          if (Number.isNaN(at)) {
+            at = seen.get(lf.metadata.uid ?? '') ?? now;
+            seen.set(lf.metadata.uid ?? '', at);
+          }
+          const wait = counted ? at + backoffDelay(fc) - now : 0;
+          if (wait > 0) requeue = Math.min(requeue, wait);
+          else plans.push({ index: i, failures: [fc, ic] });
+        }
+      }
+      const n = plans.length;
+      if (n > 0) {
+        d.expectations.expectCreations(key, n);
+        const res = await slowStartBatch(n, 1, async () => {
+          const plan = plans.shift()!;
+          const pod = podFromJob(job, plan.index, plan.failures);
+          const got = await podsApi.create(req.namespace, pod);
+          d.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${got.metadata.name ?? ''}`);
+        });
+        if (res.ok < n) d.expectations.lowerCreations(key, n - res.ok);
+        if (res.error !== undefined) {
+          d.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${res.error instanceof Error ? res.error.message : String(res.error)}`);
+          throw res.error;
+        }
+        created = res.ok;
+      }
+      return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+    }
   };
 
   async function ttlCheck(job: Job, now: number): Promise<Result> {
@@ -282,8 +384,11 @@ export function createJobReconciler(d: JobReconcilerDeps): (req: Request) => Pro
   }
 }
 
-/** The pod a Job creates: the template, the tracking finalizer, a controller reference. */
-export function podFromJob(job: Job, index?: number): Pod {
+/**
+ * The pod a Job creates: the template, the tracking finalizer, a controller reference; for Indexed Jobs the
+ * completion index and, with backoffLimitPerIndex, the index's [counted, ignored] failures so far.
+ */
+export function podFromJob(job: Job, index?: number, failures?: [number, number]): Pod {
   const t = job.spec?.template ?? {};
   const tm = t.metadata ?? {};
   const pod: Pod = {
@@ -299,6 +404,10 @@ export function podFromJob(job: Job, index?: number): Pod {
   if (index !== undefined) {
     pod.metadata.annotations = { ...pod.metadata.annotations, [COMPLETION_INDEX]: String(index) };
     pod.metadata.labels = { ...pod.metadata.labels, [COMPLETION_INDEX]: String(index) };
+    if (job.spec?.backoffLimitPerIndex !== undefined) {
+      pod.metadata.annotations[INDEX_FAILURE_COUNT] = String(failures?.[0] ?? 0);
+      if (failures?.[1]) pod.metadata.annotations[INDEX_IGNORED_FAILURE_COUNT] = String(failures[1]);
+    }
     const spec = pod.spec!;
     spec.hostname = `${job.metadata.name ?? ''}-${index}`;
     const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
