@@ -32,6 +32,7 @@ import type { AdmissionContext } from './registry/strategy';
 import { EventHub, ResourceCache } from './watch-cache';
 import { bootstrap } from './bootstrap';
 import { instrumentStore } from './instrumented-store';
+import { createMetricsApi, METRICS_GROUP, METRICS_VERSION, type KubeMeta } from '../metrics';
 
 export const KUBE_VERSION = {
   major: '1',
@@ -63,6 +64,8 @@ export interface ApiServerOptions {
   maxMutatingRequestsInFlight?: number;
   /** Bytes a watcher may fall behind before it is dropped (default 32 MiB). */
   watchMaxBufferedBytes?: number;
+  /** How often metrics.k8s.io scrapes every kubelet's /stats/summary (metrics-server's --metric-resolution; default 15 000 ms). */
+  metricsResolutionMs?: number;
 }
 
 export interface ApiServer {
@@ -163,6 +166,17 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     clientCert: o.pki.issueClientCert({ commonName: 'berth-apiserver-kubelet-client', organizations: ['system:masters'] }),
   };
   const connectHandler = createConnectHandler(nodeProxy);
+  const nodeReg = registries.get('/nodes')!;
+  const podReg = registries.get('/pods')!;
+  const metricsApi = createMetricsApi({
+    clientCert: nodeProxy.clientCert, intervalMs: o.metricsResolutionMs, now, log,
+    objects: {
+      node: (name) => nodeReg.peek('', name)?.obj as KubeMeta | undefined,
+      nodes: () => nodeReg.d.cache.sortedEntries('').map((e) => e.obj as KubeMeta),
+      pod: (ns, name) => podReg.peek(ns, name)?.obj as KubeMeta | undefined,
+      pods: (ns) => podReg.d.cache.sortedEntries(ns).map((e) => e.obj as KubeMeta),
+    },
+  });
   const extraRoutes: Array<(ctx: RequestContext, path: string) => Promise<boolean>> = [];
   let ready = false;
   // The cache's store watch ended (store gone, or history compacted under it): reads would be stale, so say
@@ -244,6 +258,10 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       const b = discovery.groupVersion(ri.group, ri.version);
       if (!b || ri.namespace) throw errors.notFoundPath();
       sendJson(ctx.res, 200, b);
+      return;
+    }
+    if (ri.group === METRICS_GROUP && ri.version === METRICS_VERSION) {
+      sendJson(ctx.res, 200, metricsApi.handle(ri, ctx.query));
       return;
     }
     const ep = endpoints.get(`${ri.group}/${ri.version}/${ri.resource}`);
@@ -392,6 +410,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     throw e;
   }
   ready = true;
+  metricsApi.start();
 
   const api: ApiServer = {
     url,
@@ -404,6 +423,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     async stop() {
       ready = false;
+      metricsApi.stop();
       for (const h of [...shutdownHooks]) h();
       hub.stop();
       await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 // Discovery: legacy (/api, /apis, /api/v1, /apis/<g>/<v>) and aggregated v2 (only when the Accept header
 // asks for apidiscovery.k8s.io v2), all built once at start-up from the resource table.
 import { groupVersions, RESOURCES, type ResourceInfo } from '../../api/resources';
+import { METRICS_GROUP, METRICS_VERSION, metricsAggregatedGroup, metricsResourceList } from '../../metrics';
 
 const PREFERRED: Record<string, string> = { autoscaling: 'v2' };
 
@@ -90,6 +91,8 @@ export function wantsAggregated(accept: string | undefined): boolean {
 
 export function buildDiscovery(serverAddress: string): Discovery {
   const groups = groupsInOrder();
+  // metrics.k8s.io is served by src/metrics (berth's built-in metrics-server), not from the resource table.
+  groups.set(METRICS_GROUP, [METRICS_VERSION]);
   const api = { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
   const groupObj = (g: string, vs: string[]) => ({
     name: g,
@@ -99,13 +102,14 @@ export function buildDiscovery(serverAddress: string): Discovery {
   const apis = { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups].map(([g, vs]) => groupObj(g, vs)) };
   const gvCache = new Map<string, Buffer>();
   for (const gv of groupVersions()) gvCache.set(`${gv.group}/${gv.version}`, Buffer.from(JSON.stringify(resourceList(gv))));
+  gvCache.set(`${METRICS_GROUP}/${METRICS_VERSION}`, Buffer.from(JSON.stringify(metricsResourceList())));
   const groupCache = new Map<string, Buffer>();
   for (const [g, vs] of groups) groupCache.set(g, Buffer.from(JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...groupObj(g, vs) })));
   return {
     api: Buffer.from(JSON.stringify(api)),
     apis: Buffer.from(JSON.stringify(apis)),
     apiV2: Buffer.from(JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [aggregatedGroup('', ['v1'])] })),
-    apisV2: Buffer.from(JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [...groups].map(([g, vs]) => aggregatedGroup(g, vs)) })),
+    apisV2: Buffer.from(JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [...groups].map(([g, vs]) => (g === METRICS_GROUP ? metricsAggregatedGroup() : aggregatedGroup(g, vs))) })),
     groupVersion: (group, version) => gvCache.get(`${group}/${version}`),
     group: (g) => groupCache.get(g),
   };
