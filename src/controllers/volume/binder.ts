@@ -111,7 +111,7 @@ export function createBinder(d: BinderDeps): Binder {
   }
 
   async function pending(claim: PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    if (claim.status?.phase !== 'Pending' || reason !== 'WaitForFirstConsumer') d.recorder.event(claim, type, reason, message);
+    d.recorder.event(claim, type, reason, message); // repeats aggregate in the recorder
     await setClaimStatus(claim, 'Pending');
   }
 
