@@ -14,7 +14,7 @@ import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { Profile } from './profile';
 import { CycleState, type Status } from './types';
-import type { FilterPlugin } from './framework';
+import type { FilterPlugin, FilterRunner } from './framework';
 
 const ACTIVE_FILTERS = 'framework/activeFilters';
 
@@ -88,17 +88,25 @@ export class SchedulingAlgorithm {
     return x;
   }
 
-  /** The node as this pod must see it: with room held for nominated pods of at least its priority. */
-  private withNominated(pod: PodInfo, node: NodeInfo): NodeInfo {
+  /** Nominated pods of at least this pod's priority whose room on `node` it must leave free. */
+  private nominatedFor(pod: PodInfo, node: NodeInfo): PodInfo[] | undefined {
     const noms = this.o.cache.nominated.get(node.name);
-    if (!noms) return node;
-    let clone: NodeInfo | undefined;
+    if (!noms) return undefined;
+    let out: PodInfo[] | undefined;
     for (const p of noms.values()) {
       if (p.key === pod.key || p.priority < pod.priority || node.pods.has(p.key)) continue;
-      clone ??= node.clone();
-      clone.addPod(p);
+      (out ??= []).push(p);
     }
-    return clone ?? node;
+    return out;
+  }
+
+  /** A FilterRunner over this profile (preemption's what-ifs), nominated pods included. */
+  filterRunner(profile: Profile): FilterRunner {
+    return {
+      runFilters: (s, p, n) => this.runFilters(profile, s, p, n),
+      addPod: (s, p, o, n) => profile.addPod(s, p, o, n),
+      removePod: (s, p, o, n) => profile.removePod(s, p, o, n),
+    };
   }
 
   /** The filters to run this cycle (PreFilter Skips removed), computed once per cycle. */
@@ -111,13 +119,33 @@ export class SchedulingAlgorithm {
     return a;
   }
 
+  /**
+   * Runs the filters on `node`, as upstream's RunFilterPluginsWithNominatedPods: when nominated pods of
+   * at least this priority wait for room on it, first with them added (node and PreFilter state, via
+   * PreFilterExtensions), and if that passes, again without them (some filters, like pod affinity,
+   * may only pass without them).
+   */
   runFilters(profile: Profile, state: CycleState, pod: PodInfo, node: NodeInfo, memo?: Memo<Status | undefined>): Status | undefined {
-    const n = this.withNominated(pod, node);
+    const noms = this.nominatedFor(pod, node);
+    if (noms) {
+      const n = node.clone();
+      const st = state.clone();
+      for (const p of noms) {
+        n.addPod(p);
+        profile.addPod(st, pod, p, n);
+      }
+      const s = this.runFilterChain(profile, st, pod, n, undefined);
+      if (s) return s;
+    }
+    return this.runFilterChain(profile, state, pod, node, memo);
+  }
+
+  private runFilterChain(profile: Profile, state: CycleState, pod: PodInfo, n: NodeInfo, memo: Memo<Status | undefined> | undefined): Status | undefined {
     const { local: localFilters, global: globalFilters } = this.active(profile, state);
     let local: Status | undefined;
-    if (memo && n === node && memo.has(node.id, node.generation)) {
+    if (memo && memo.has(n.id, n.generation)) {
       this.stats.feasibilityHits++;
-      local = memo.get(node.id, node.generation);
+      local = memo.get(n.id, n.generation);
     } else {
       this.stats.filterCalls++;
       for (const f of localFilters) {
@@ -128,7 +156,7 @@ export class SchedulingAlgorithm {
           break;
         }
       }
-      if (memo && n === node) memo.set(node.id, node.generation, local);
+      memo?.set(n.id, n.generation, local);
     }
     if (local) return local;
     for (const f of globalFilters) {

@@ -211,21 +211,6 @@ export class SchedulerCache {
     for (const e of this.existingTerms.values()) if (e.kind === kind && termMatches(e.term, pod)) yield e;
   }
 
-  /**
-   * How a what-if copy of a node (preemption's victims removed, nominated pods added) differs from the
-   * cached node, so plugins that read cluster-wide counters can correct them for that node; undefined
-   * when `node` is the cached node itself.
-   */
-  whatIf(node: NodeInfo): { removed: PodInfo[]; added: PodInfo[] } | undefined {
-    const real = this.nodes.get(node.name);
-    if (!real || real === node) return undefined;
-    const removed: PodInfo[] = [];
-    const added: PodInfo[] = [];
-    for (const p of real.pods.values()) if (!node.pods.has(p.key)) removed.push(p);
-    for (const p of node.pods.values()) if (!real.pods.has(p.key)) added.push(p);
-    return { removed, added };
-  }
-
   nominate(pod: PodInfo, nodeName: string): void {
     this.clearNominated(pod.key);
     let m = this.nominated.get(nodeName);

@@ -33,6 +33,14 @@ export interface Plugin {
 export interface PreFilterPlugin extends Plugin {
   /** Once per cycle, before any Filter. Skip turns this plugin's Filter off for the cycle. */
   preFilter(state: CycleState, pod: PodInfo): Status | undefined;
+  /**
+   * PreFilterExtensions (upstream's AddPod/RemovePod): update this plugin's PreFilter state as if
+   * `other` were added to / removed from `node` (a what-if copy: preemption's victims, nominated pods),
+   * so cluster-wide values (spread minimum, affinity counts) are recomputed. Called on a cloned state
+   * only; never for a plugin whose PreFilter returned Skip.
+   */
+  addPod?(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
+  removePod?(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
 }
 
 export interface FilterPlugin extends Plugin {
@@ -54,6 +62,9 @@ export interface PostFilterResult {
 /** Runs the profile's filters against a what-if NodeInfo (preemption). */
 export interface FilterRunner {
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined;
+  /** Runs the PreFilterExtensions of every non-skipped PreFilter plugin (the node already holds / lacks `other`). */
+  addPod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
+  removePod(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo): void;
 }
 
 export interface PostFilterPlugin extends Plugin {

@@ -64,14 +64,21 @@ export function buildProfile(cfg: ProfileConfig, handle: Handle, registry: Reado
   const resolved = resolvePlugins(cfg, (name, point) => registry[name] !== undefined && implementsPoint(get(name), point));
   const at = <T>(point: ExtensionPoint): T[] => resolved[point].map((x) => get(x.name) as unknown as T);
   const filter = at<FilterPlugin>('filter');
+  const preFilter = at<PreFilterPlugin>('preFilter');
   const localFilters = filter.filter((f) => f.nodeLocal);
   const globalFilters = filter.filter((f) => !f.nodeLocal);
   return {
     schedulerName: cfg.schedulerName,
     percentageOfNodesToScore: cfg.percentageOfNodesToScore,
-    preFilter: at('preFilter'), filter, postFilter: at('postFilter'), preScore: at('preScore'),
+    preFilter, filter, postFilter: at('postFilter'), preScore: at('preScore'),
     score: resolved.score.map((x) => ({ plugin: get(x.name) as ScorePlugin, weight: x.weight })),
     reserve: at('reserve'), permit: at('permit'), bind: at('bind'), localFilters, globalFilters,
+    addPod(state, pod, other, node) {
+      for (const p of preFilter) if (p.addPod && !state.skipFilter.has(p.name)) p.addPod(state, pod, other, node);
+    },
+    removePod(state, pod, other, node) {
+      for (const p of preFilter) if (p.removePod && !state.skipFilter.has(p.name)) p.removePod(state, pod, other, node);
+    },
     runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
       for (const f of filter) {
         if (state.skipFilter.has(f.name)) continue;

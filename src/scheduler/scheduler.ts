@@ -199,7 +199,7 @@ export class Scheduler {
       let nominated: string | undefined;
       if (!fit.preFilterMsg || fit.statuses.size > 0) {
         for (const pf of profile.postFilter) {
-          const res = pf.postFilter(r.state, pod, fit.statuses, { runFilters: (s, p, n) => this.algorithm.runFilters(profile, s, p, n) });
+          const res = pf.postFilter(r.state, pod, fit.statuses, this.algorithm.filterRunner(profile));
           if (res.nominatedNodeName) {
             nominated = res.nominatedNodeName;
             if (res.victims?.length) this.preempt(pod, nominated, res.victims);

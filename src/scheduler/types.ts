@@ -154,12 +154,29 @@ export const skip: Status = { code: 'Skip', reasons: [] };
 export const wait = (timeoutMs: number, ...reasons: string[]): Status & { timeoutMs: number } => ({ code: 'Wait', reasons, timeoutMs });
 export const isSuccess = (s: Status | undefined): boolean => s === undefined || s.code === 'Success' || s.code === 'Skip';
 
+/** Plugin state that PreFilterExtensions mutate: cloned with the CycleState (upstream's StateData). */
+export interface StateData {
+  clone(): StateData;
+}
+const isStateData = (v: unknown): v is StateData => typeof v === 'object' && v !== null && typeof (v as { clone?: unknown }).clone === 'function';
+
 /** Per-cycle scratch space plugins share between extension points (kube-scheduler's CycleState). */
 export class CycleState {
   private readonly data = new Map<string, unknown>();
   /** Plugins whose PreFilter returned Skip: their Filter is not run. */
   readonly skipFilter = new Set<string>();
   readonly skipScore = new Set<string>();
+  /**
+   * A copy for a what-if (preemption's victims removed, nominated pods added): StateData values are
+   * cloned, so PreFilterExtensions may update the copy without touching this state; others are shared.
+   */
+  clone(): CycleState {
+    const c = new CycleState();
+    for (const [k, v] of this.data) c.data.set(k, isStateData(v) ? v.clone() : v);
+    for (const x of this.skipFilter) c.skipFilter.add(x);
+    for (const x of this.skipScore) c.skipScore.add(x);
+    return c;
+  }
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }

@@ -11,7 +11,7 @@ function setup(bound: Array<[string, string, object]>) {
   const w = world({ n1: { cpu: '4' }, n2: { cpu: '4' } }, bound);
   const profile = buildProfile(defaultSchedulerConfig().profiles[0]!, w.handle);
   const algo = new SchedulingAlgorithm({ cache: w.cache, percentageOfNodesToScore: 100, techniques: { equivalenceClasses: false, scoreCache: false, sampling: false }, random: () => 0 });
-  const fw = { runFilters: (s: CycleState, p: Parameters<typeof profile.runFilters>[1], n: Parameters<typeof profile.runFilters>[2]) => algo.runFilters(profile, s, p, n) };
+  const fw = algo.filterRunner(profile);
   return { w, profile, algo, fw };
 }
 

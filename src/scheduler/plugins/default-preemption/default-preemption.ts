@@ -33,11 +33,17 @@ export interface Candidate {
 const terminating = (p: PodInfo): boolean => !!p.pod.metadata?.deletionTimestamp;
 
 /** The victims on one node, or undefined when removing every lower-priority pod does not help. */
-export function selectVictims(state: CycleState, pod: PodInfo, node: NodeInfo, fw: FilterRunner, pdbs: readonly Pdb[]): Candidate | undefined {
+export function selectVictims(cycleState: CycleState, pod: PodInfo, node: NodeInfo, fw: FilterRunner, pdbs: readonly Pdb[]): Candidate | undefined {
   const clone = node.clone();
   const potential = [...clone.pods.values()].filter((p) => p.priority < pod.priority && !terminating(p));
   if (potential.length === 0) return undefined;
-  for (const p of potential) clone.removePod(p.key);
+  // Like upstream's SelectVictimsOnNode: a state of its own, kept in step with the what-if node through
+  // the PreFilterExtensions, so cluster-wide PreFilter values (spread minimum, affinity counts) follow.
+  const state = cycleState.clone();
+  for (const p of potential) {
+    clone.removePod(p.key);
+    fw.removePod(state, pod, p, clone);
+  }
   if (!isSuccess(fw.runFilters(state, pod, clone))) return undefined;
   potential.sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt);
   const budget = pdbs.map((b) => ({ ...b, sel: selectorFromSpec(b.selector ?? null) }));
@@ -55,8 +61,10 @@ export function selectVictims(state: CycleState, pod: PodInfo, node: NodeInfo, f
   let violations = 0;
   const reprieve = (p: PodInfo): boolean => {
     clone.addPod(p);
+    fw.addPod(state, pod, p, clone);
     if (isSuccess(fw.runFilters(state, pod, clone))) return true;
     clone.removePod(p.key);
+    fw.removePod(state, pod, p, clone);
     victims.push(p);
     return false;
   };

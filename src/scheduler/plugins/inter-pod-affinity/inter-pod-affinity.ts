@@ -2,23 +2,55 @@
 // required anti-affinity against it, filter nodes by topology domain; preferred terms (both ways) and
 // existing pods' required affinity (× hardPodAffinityWeight) score them. All counts come from the
 // cache's per-domain counters, so Filter and Score are O(terms) per node, never O(pods).
-import type { Counter, ExistingTerm } from '../../cache';
 import type { FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework';
 import { termMatches, type AffinityTerm, type PodInfo } from '../../pod-info';
-import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type Status } from '../../types';
+import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type StateData, type Status } from '../../types';
+import type { NodeInfo } from '../../node-info';
 
 export const NAME = 'InterPodAffinity';
 export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
 export const ERR_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 
-interface FilterState {
-  existingAnti: ExistingTerm[];
-  affinity: Array<{ t: AffinityTerm; c: Counter }>;
-  /** No pod anywhere matches the affinity terms, but the pod matches them itself: the first of its group. */
-  affinityWaived: boolean;
-  anti: Array<{ t: AffinityTerm; c: Counter }>;
+/** A term's matching pods per topology value: the cache's live counts plus this state's what-if delta. */
+interface Counted {
+  t: AffinityTerm;
+  counts: ReadonlyMap<string, number>;
+  delta: Map<string, number>;
+  /** Matching pods on labelled nodes, over all domains (delta included). */
+  total: number;
 }
+
+const countIn = (c: Counted, v: string): number => (c.counts.get(v) ?? 0) + (c.delta.get(v) ?? 0);
+const sum = (m: ReadonlyMap<string, number>): number => {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+};
+const copy = (c: Counted): Counted => ({ ...c, delta: new Map(c.delta) });
+
+/** The PreFilter state; cloned for what-ifs, which the PreFilterExtensions update. */
+class FilterState implements StateData {
+  constructor(
+    /** Existing pods' required anti-affinity terms that select the incoming pod, by term key. */
+    readonly existingAnti: Map<string, Counted>,
+    readonly affinity: Counted[],
+    readonly anti: Counted[],
+    /** The incoming pod matches all its own affinity terms (it may be the first of its group). */
+    readonly selfMatchesAll: boolean,
+  ) {}
+  clone(): FilterState {
+    return new FilterState(new Map([...this.existingAnti].map(([k, c]) => [k, copy(c)])), this.affinity.map(copy), this.anti.map(copy), this.selfMatchesAll);
+  }
+}
+
+function bump(c: Counted, node: NodeInfo, d: number): void {
+  const v = node.labels[c.t.topologyKey];
+  if (v === undefined) return;
+  c.delta.set(v, (c.delta.get(v) ?? 0) + d);
+  c.total += d;
+}
+
 interface ScoreTerm {
   topologyKey: string;
   counts: Map<string, number>;
@@ -29,40 +61,59 @@ const SCORE_KEY = `${NAME}/score`;
 
 export function createInterPodAffinity(args: { hardPodAffinityWeight?: number }, h: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   const hardWeight = args.hardPodAffinityWeight ?? 1;
+  /** upstream's updateWithPod: `other` joins (+1) or leaves (−1) `node` in this state's counts. */
+  function update(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, d: 1 | -1): void {
+    const st = state.read<FilterState>(FILTER_KEY);
+    if (!st) return;
+    for (const t of other.requiredAntiAffinity) {
+      if (!termMatches(t, pod)) continue;
+      let e = st.existingAnti.get(t.key);
+      if (!e) st.existingAnti.set(t.key, (e = { t, counts: new Map(), delta: new Map(), total: 0 }));
+      bump(e, node, d);
+    }
+    for (const a of st.affinity) if (termMatches(a.t, other)) bump(a, node, d);
+    for (const a of st.anti) if (termMatches(a.t, other)) bump(a, node, d);
+  }
+
   return {
     name: NAME,
     preFilter(state, pod): Status | undefined {
-      const existingAnti = [...h.cache.termsSelecting('requiredAntiAffinity', pod)].filter((e) => e.counts.size > 0);
-      if (existingAnti.length === 0 && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0) return skip;
-      const affinity = pod.requiredAffinity.map((t) => ({ t, c: h.cache.termCounter(t) }));
-      const affinityWaived = affinity.length > 0 && affinity.every((a) => a.c.counts.size === 0) && pod.requiredAffinity.every((t) => termMatches(t, pod));
-      const anti = pod.requiredAntiAffinity.map((t) => ({ t, c: h.cache.termCounter(t) }));
-      state.write(FILTER_KEY, { existingAnti, affinity, affinityWaived, anti } satisfies FilterState);
+      const existingAnti = new Map<string, Counted>();
+      for (const e of h.cache.termsSelecting('requiredAntiAffinity', pod)) {
+        if (e.counts.size > 0) existingAnti.set(e.term.key, { t: e.term, counts: e.counts, delta: new Map(), total: sum(e.counts) });
+      }
+      // Nominated pods may bring terms of their own (PreFilterExtensions add them): no Skip then.
+      if (existingAnti.size === 0 && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0 && h.cache.nominated.size === 0) return skip;
+      const counted = (t: AffinityTerm): Counted => {
+        const counts = h.cache.termCounter(t).counts;
+        return { t, counts, delta: new Map(), total: sum(counts) };
+      };
+      const selfMatchesAll = pod.requiredAffinity.every((t) => termMatches(t, pod));
+      state.write(FILTER_KEY, new FilterState(existingAnti, pod.requiredAffinity.map(counted), pod.requiredAntiAffinity.map(counted), selfMatchesAll));
       return undefined;
+    },
+    addPod(state, pod, other, node) {
+      update(state, pod, other, node, 1);
+    },
+    removePod(state, pod, other, node) {
+      update(state, pod, other, node, -1);
     },
     filter(state, _pod, node) {
       const st = state.read<FilterState>(FILTER_KEY);
       if (!st) return undefined;
-      // On a what-if node (preemption, nominated pods) correct the cluster-wide counts for its pods.
-      const d = h.cache.whatIf(node);
-      const adj = (t: AffinityTerm): number => (d ? d.added.filter((p) => termMatches(t, p)).length - d.removed.filter((p) => termMatches(t, p)).length : 0);
-      const has = (p: PodInfo, key: string): boolean => p.requiredAntiAffinity.some((t) => t.key === key);
-      const adjTerm = (key: string): number => (d ? d.added.filter((p) => has(p, key)).length - d.removed.filter((p) => has(p, key)).length : 0);
-      if (!st.affinityWaived) {
-        for (const a of st.affinity) {
-          const v = node.labels[a.t.topologyKey];
-          if (v === undefined || (a.c.counts.get(v) ?? 0) + adj(a.t) <= 0) return unresolvable(ERR_AFFINITY);
-        }
-      } else {
+      if (st.affinity.length > 0) {
         for (const a of st.affinity) if (node.labels[a.t.topologyKey] === undefined) return unresolvable(ERR_AFFINITY);
+        // No pod anywhere matches the terms, but the pod matches them itself: the first of its group.
+        const waived = st.selfMatchesAll && st.affinity.some((a) => a.total <= 0);
+        if (!waived) for (const a of st.affinity) if (countIn(a, node.labels[a.t.topologyKey]!) <= 0) return unresolvable(ERR_AFFINITY);
       }
       for (const a of st.anti) {
         const v = node.labels[a.t.topologyKey];
-        if (v !== undefined && (a.c.counts.get(v) ?? 0) + adj(a.t) > 0) return unschedulable(ERR_ANTI_AFFINITY);
+        if (v !== undefined && countIn(a, v) > 0) return unschedulable(ERR_ANTI_AFFINITY);
       }
-      for (const e of st.existingAnti) {
-        const v = node.labels[e.term.topologyKey];
-        if (v !== undefined && (e.counts.get(v) ?? 0) + adjTerm(e.term.key) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+      for (const e of st.existingAnti.values()) {
+        const v = node.labels[e.t.topologyKey];
+        if (v !== undefined && countIn(e, v) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
       }
       return undefined;
     },

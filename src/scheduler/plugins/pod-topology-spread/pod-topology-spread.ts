@@ -7,7 +7,7 @@ import type { Counter } from '../../cache';
 import type { FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework';
 import type { NodeInfo } from '../../node-info';
 import type { PodInfo, SpreadConstraint } from '../../pod-info';
-import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type LabelSelectorSpec, type Status } from '../../types';
+import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type LabelSelectorSpec, type StateData, type Status } from '../../types';
 import { podMatchesNodeAffinity } from '../node-affinity/node-affinity';
 import { firstUntolerated } from '../taint-toleration/taint-toleration';
 
@@ -32,9 +32,36 @@ export const SYSTEM_DEFAULT_CONSTRAINTS: DefaultConstraint[] = [
 interface Active {
   c: SpreadConstraint;
   counter: Counter;
-  min: number;
+  /** Eligible domains (topology values) of this constraint. */
+  domains: Set<string>;
   selfMatch: number;
+  /** PreFilterExtensions' changes to the counter, per domain (what-if copies only). */
+  delta: Map<string, number>;
+  /** The least count over the eligible domains (0 below minDomains); recomputed lazily when stale. */
+  min: number;
+  minStale: boolean;
 }
+
+/** The hard constraints' PreFilter state; cloned for what-ifs (the counters are shared, read-only). */
+class SpreadState implements StateData {
+  constructor(readonly active: Active[]) {}
+  clone(): SpreadState {
+    return new SpreadState(this.active.map((a) => ({ ...a, delta: new Map(a.delta) })));
+  }
+}
+
+const count = (a: Active, v: string): number => (a.counter.counts.get(v) ?? 0) + (a.delta.get(v) ?? 0);
+
+function minOf(a: Active): number {
+  if (a.minStale) {
+    let min = Infinity;
+    for (const d of a.domains) min = Math.min(min, count(a, d));
+    a.min = !Number.isFinite(min) || a.domains.size < a.c.minDomains ? 0 : min;
+    a.minStale = false;
+  }
+  return a.min;
+}
+
 const FILTER_KEY = `${NAME}/filter`;
 const SCORE_KEY = `${NAME}/score`;
 
@@ -79,31 +106,46 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
     }));
   }
 
+  /** upstream's updateWithPod: `other` joins (+1) or leaves (−1) `node`'s domains in this state. */
+  function update(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, d: 1 | -1): void {
+    const st = state.read<SpreadState>(FILTER_KEY);
+    if (!st || other.namespace !== pod.namespace) return;
+    for (const a of st.active) {
+      // The same pods the cache's counters count: matching, on a node carrying the topology label.
+      const v = node.labels[a.c.topologyKey];
+      if (v === undefined || !a.c.selector.matches(other.labels)) continue;
+      const before = count(a, v);
+      a.delta.set(v, (a.delta.get(v) ?? 0) + d);
+      if (!a.minStale && a.domains.has(v) && a.domains.size >= a.c.minDomains) {
+        if (d < 0 && before - 1 < a.min) a.min = before - 1;
+        else if (d > 0 && before === a.min) a.minStale = true;
+      }
+    }
+  }
+
   return {
     name: NAME,
     preFilter(state: CycleState, pod): Status | undefined {
       const hard = pod.spreadConstraints.filter((c) => c.hard);
       if (hard.length === 0) return skip;
-      const active: Active[] = hard.map((c) => {
-        const counter = counterFor(pod, c);
-        const domains = domainsFor(pod, c, hard);
-        let min = Infinity;
-        for (const d of domains) min = Math.min(min, counter.counts.get(d) ?? 0);
-        if (!Number.isFinite(min) || domains.size < c.minDomains) min = 0;
-        return { c, counter, min, selfMatch: c.selector.matches(pod.labels) ? 1 : 0 };
-      });
-      state.write(FILTER_KEY, active);
+      const active: Active[] = hard.map((c) => ({
+        c, counter: counterFor(pod, c), domains: domainsFor(pod, c, hard), selfMatch: c.selector.matches(pod.labels) ? 1 : 0,
+        delta: new Map(), min: 0, minStale: true,
+      }));
+      state.write(FILTER_KEY, new SpreadState(active));
       return undefined;
     },
-    filter(state, pod, node) {
-      const active = state.read<Active[]>(FILTER_KEY) ?? [];
+    addPod(state, pod, other, node) {
+      update(state, pod, other, node, 1);
+    },
+    removePod(state, pod, other, node) {
+      update(state, pod, other, node, -1);
+    },
+    filter(state, _pod, node) {
+      const active = state.read<SpreadState>(FILTER_KEY)?.active ?? [];
       for (const a of active) if (node.labels[a.c.topologyKey] === undefined) return unresolvable(ERR_REASON_MISSING_LABEL);
-      const d = active.length ? h.cache.whatIf(node) : undefined; // preemption / nominated pods: correct this node's domain
       for (const a of active) {
-        const v = node.labels[a.c.topologyKey]!;
-        const m = (p: PodInfo): boolean => p.namespace === pod.namespace && a.c.selector.matches(p.labels);
-        const adj = d ? d.added.filter(m).length - d.removed.filter(m).length : 0;
-        if ((a.counter.counts.get(v) ?? 0) + adj + a.selfMatch - a.min > a.c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS);
+        if (count(a, node.labels[a.c.topologyKey]!) + a.selfMatch - minOf(a) > a.c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS);
       }
       return undefined;
     },
