@@ -19,6 +19,8 @@ import type { RequestContext } from './handlers/context';
 import { handleResource, type Endpoint } from './handlers/resource';
 import { handleVirtual } from './handlers/virtual';
 import { handleEviction } from './handlers/eviction';
+import { handleTokenRequest } from './handlers/token-request';
+import { createServiceAccountTokenAuth, ephemeralServiceAccountKey, jwks, openIdConfiguration, withServiceAccountTokens, type ServiceAccountKey } from './auth/service-account-token';
 import { shutdownHooks, watchLimits, watchStats } from './handlers/watch';
 import { createConnectHandler, proxyUpgrade, rejectUpgrade, type NodeProxyDeps } from './handlers/node-proxy';
 import { negotiate, sendJson, sendStatus, sendText } from './http/respond';
@@ -64,6 +66,8 @@ export interface ApiServerOptions {
   maxMutatingRequestsInFlight?: number;
   /** Bytes a watcher may fall behind before it is dropped (default 32 MiB). */
   watchMaxBufferedBytes?: number;
+  /** Signs and verifies service-account tokens: ensureServiceAccountKey(<data-dir>/tls). Default: a key that lives as long as the process. */
+  serviceAccountKey?: ServiceAccountKey;
   /** How often metrics.k8s.io scrapes every kubelet's /stats/summary (metrics-server's --metric-resolution; default 15 000 ms). */
   metricsResolutionMs?: number;
 }
@@ -155,10 +159,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     { name: 'berth_store_revision', help: 'The newest store revision applied to the watch cache.', labels: {}, value: hub.revision },
   ]);
 
-  const authenticator = createAuthenticator([
+  const saTokens = createServiceAccountTokenAuth({ key: o.serviceAccountKey ?? ephemeralServiceAccountKey(), lookup: admission.lookup, now });
+  const authenticator = withServiceAccountTokens(createAuthenticator([
     { token: o.pki.adminToken, user: { name: 'admin', groups: ['system:masters', 'system:authenticated'] } },
     { token: o.pki.nodeToken, user: { name: 'system:node-agent', groups: ['system:nodes', 'system:authenticated'] } },
-  ] satisfies StaticToken[]);
+  ] satisfies StaticToken[]), saTokens);
   const discovery = buildDiscovery(`${o.advertiseAddress}:${o.port}`);
   const nodeProxy: NodeProxyDeps = {
     pods: registries.get('/pods')!,
@@ -267,11 +272,12 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     const ep = endpoints.get(`${ri.group}/${ri.version}/${ri.resource}`);
     if (!ep) {
       const info = findResource(ri.group, ri.version, ri.resource);
-      if (info?.virtual) return handleVirtual(ctx, info, ri, { registries: (g, p) => registries.get(`${g}/${p}`), endpoints: (g, v, p) => endpoints.get(`${g}/${v}/${p}`), pki: o.pki, storeHealth: () => store.revisions() });
+      if (info?.virtual) return handleVirtual(ctx, info, ri, { registries: (g, p) => registries.get(`${g}/${p}`), endpoints: (g, v, p) => endpoints.get(`${g}/${v}/${p}`), pki: o.pki, storeHealth: () => store.revisions(), serviceAccountTokens: saTokens });
       throw errors.notFoundPath();
     }
     if (ri.group === '' && ri.resource === 'pods' && ['log', 'exec', 'attach', 'portforward'].includes(ri.subresource)) ctx.subresourceHandler = connectHandler;
     if (ri.group === '' && ri.resource === 'pods' && ri.subresource === 'eviction') ctx.subresourceHandler = (c, e, r) => handleEviction(c, e, r, { pdbs: registries.get('policy/poddisruptionbudgets')! });
+    if (ri.group === '' && ri.resource === 'serviceaccounts' && ri.subresource === 'token') ctx.subresourceHandler = (c, e, r) => handleTokenRequest(c, e, r, { sa: saTokens, registry: (g, p) => registries.get(`${g}/${p}`) });
     await handleResource(ctx, ep, ri);
   }
 
@@ -308,6 +314,14 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         return;
       case '/openapi/v3':
         sendJson(res, 200, openapiRoot());
+        return;
+      case '/.well-known/openid-configuration': {
+        const host = o.advertiseAddress.includes(':') ? `[${o.advertiseAddress}]` : o.advertiseAddress;
+        sendJson(res, 200, openIdConfiguration(saTokens.issuer, `https://${host}:${port}/openid/v1/jwks`));
+        return;
+      }
+      case '/openid/v1/jwks':
+        sendJson(res, 200, jwks(saTokens.key), { 'Content-Type': 'application/jwk-set+json' });
         return;
       case '/':
         sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v3', '/readyz', '/version'] });

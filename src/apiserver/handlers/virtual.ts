@@ -3,6 +3,7 @@
 // POST /namespaces/<ns>/bindings.
 import type { ResourceInfo } from '../../api/resources';
 import type { Pki } from '../auth/pki';
+import type { ServiceAccountTokenAuth } from '../auth/service-account-token';
 import { tokenEquals } from '../auth/pki';
 import { errors } from '../errors';
 import { bodyFormat, decodeBody, readBody } from '../http/body';
@@ -20,6 +21,8 @@ export interface VirtualDeps {
   pki: Pki;
   /** Resolves when the store answers. */
   storeHealth(): Promise<unknown>;
+  /** Bound service-account tokens (TokenReview accepts them). */
+  serviceAccountTokens?: ServiceAccountTokenAuth;
 }
 
 async function body(ctx: RequestContext): Promise<Obj> {
@@ -65,7 +68,13 @@ export async function handleVirtual(ctx: RequestContext, info: ResourceInfo, ri:
         [deps.pki.nodeToken, { username: 'system:node-agent', groups: ['system:nodes', 'system:authenticated'] }],
       ];
       const match = users.find(([t]) => token !== '' && tokenEquals(t, token));
-      sendJson(ctx.res, 201, { kind: info.kind, apiVersion: av, metadata: { creationTimestamp: null }, spec: { token: '' }, status: match ? { authenticated: true, user: match[1], audiences: ['https://kubernetes.default.svc.cluster.local'] } : { authenticated: false, error: 'invalid token' } });
+      const wanted = isObj(b.spec) && Array.isArray(b.spec.audiences) ? b.spec.audiences.filter((a): a is string => typeof a === 'string') : [];
+      const sa = !match && token !== '' ? deps.serviceAccountTokens?.review(token, wanted.length ? wanted : undefined) : undefined;
+      let status: Obj;
+      if (match) status = { authenticated: true, user: match[1], audiences: ['https://kubernetes.default.svc.cluster.local'] };
+      else if (sa && 'user' in sa) status = { authenticated: true, user: { username: sa.user.name, uid: sa.user.uid, groups: sa.user.groups, extra: sa.user.extra }, audiences: sa.audiences };
+      else status = { authenticated: false, error: sa ? `[invalid bearer token, ${sa.error}]` : 'invalid token' };
+      sendJson(ctx.res, 201, { kind: info.kind, apiVersion: av, metadata: { creationTimestamp: null }, spec: { token: '', ...(wanted.length ? { audiences: wanted } : {}) }, status });
       return;
     }
     case 'componentstatuses': {
