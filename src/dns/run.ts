@@ -64,6 +64,21 @@ function slimService(s: Service): Service {
   return { metadata: { name: s.metadata?.name, namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion, uid: s.metadata?.uid }, spec: s.spec };
 }
 
+/** What of a pod the zone reads (undefined: nothing, so its coming and going changes no answer). */
+export function dnsViewOfPod(p: Pod): string | undefined {
+  const ips = p.status?.podIPs?.length ? p.status.podIPs.map((x) => x.ip) : p.status?.podIP ? [p.status.podIP] : [];
+  if (!ips.length && !(p.spec?.hostname && p.spec.subdomain)) return undefined;
+  return JSON.stringify([p.metadata?.namespace, p.metadata?.name, ips, p.spec?.hostname, p.spec?.subdomain, p.spec?.hostNetwork]);
+}
+
+export function dnsViewOfService(s: Service): string {
+  return JSON.stringify([s.metadata?.namespace, s.metadata?.name, s.spec]);
+}
+
+export function dnsViewOfSlice(e: EndpointSlice): string {
+  return JSON.stringify([e.metadata?.namespace, e.metadata?.name, e.metadata?.labels?.['kubernetes.io/service-name'], e.addressType, e.endpoints, e.ports]);
+}
+
 /** Creates kube-system/kube-dns unless it exists; never fatal (logs why). */
 export async function ensureDnsService(client: Client, serviceIP: string, log: LogFn): Promise<void> {
   const svcs = client.resource<Service>(Resources.services);
@@ -151,9 +166,18 @@ export async function runDns(opts: RunDnsOptions): Promise<void> {
   const zone = createClusterZone({ services: services.lister, slices: slices.lister, pods: pods.lister }, { domain, ttl: opts.ttl, negativeTtl: opts.negativeTtl });
   let forwarder: Forwarder | undefined;
   let version = 0;
-  for (const inf of [services, slices, pods] as Array<{ addEventHandler: typeof pods.addEventHandler }>) {
-    inf.addEventHandler({ onAdd: () => void version++, onUpdate: () => void version++, onDelete: () => void version++ });
-  }
+  // Memoised answers are dropped only by events that can change an answer: a pod's phase or conditions
+  // changing (the bulk of pod events in a busy cluster) leaves them alone.
+  const watchRelevant = <T,>(inf: { addEventHandler: (h: { onAdd: (o: T) => void; onUpdate: (a: T, b: T) => void; onDelete: (o: T) => void }) => void }, view: (o: T) => string | undefined): void => {
+    inf.addEventHandler({
+      onAdd: (o) => { if (view(o) !== undefined) version++; },
+      onUpdate: (a, b) => { if (view(a) !== view(b)) version++; },
+      onDelete: (o) => { if (view(o) !== undefined) version++; },
+    });
+  };
+  watchRelevant<Service>(services, dnsViewOfService);
+  watchRelevant<EndpointSlice>(slices, dnsViewOfSlice);
+  watchRelevant<Pod>(pods, dnsViewOfPod);
   const handler = createQueryHandler({ zone, version: () => version, forwarder: { query: (q) => forwarder ? forwarder.query(q) : Promise.reject(new Error('no upstream resolvers')), close: () => undefined }, log });
   let listeners: DnsListeners;
   try {

@@ -17,12 +17,52 @@ import {
 export interface QueryHandler {
   /** The encoded reply to one query message, or undefined when none should be sent (e.g. a response). */
   handle(query: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined>;
+  /**
+   * The memoised reply to a query seen before (same question bytes, flags and size limit) while the zone is
+   * unchanged, without decoding it or waiting for a promise; undefined means "ask handle()".
+   */
+  cached(query: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined;
+}
+
+const OPT = 41;
+
+/**
+ * The memo key of a plain query, read straight off the wire: the question bytes as asked (name case kept),
+ * RD, the reply size limit and whether EDNS was used. Undefined for anything else (responses, other opcodes,
+ * several questions, answers/authorities, compression in the question, additionals other than one OPT),
+ * which then takes the decoding path and is never memoised.
+ */
+export function memoKey(buf: Buffer, transport: 'udp' | 'tcp'): string | undefined {
+  if (buf.length < 17) return undefined;
+  const flags = buf.readUInt16BE(2);
+  if ((flags & 0xf800) !== 0) return undefined; // QR=1 or opcode ≠ QUERY
+  if (buf.readUInt16BE(4) !== 1 || buf.readUInt16BE(6) !== 0 || buf.readUInt16BE(8) !== 0) return undefined;
+  const ar = buf.readUInt16BE(10);
+  if (ar > 1) return undefined;
+  let i = 12;
+  for (;;) {
+    const len = buf[i];
+    if (len === undefined || (len & 0xc0) !== 0) return undefined;
+    i += len + 1;
+    if (len === 0) break;
+    if (i - 12 > 255) return undefined;
+  }
+  const qend = i + 4;
+  if (qend > buf.length) return undefined;
+  let limit = transport === 'udp' ? 512 : 0;
+  if (ar === 1) {
+    // One OPT pseudo-record (RFC 6891): root name, type 41, class = the requester's UDP payload size.
+    if (buf[qend] !== 0 || qend + 11 > buf.length || buf.readUInt16BE(qend + 1) !== OPT) return undefined;
+    if (qend + 11 + buf.readUInt16BE(qend + 9) !== buf.length) return undefined;
+    if (transport === 'udp') limit = Math.min(Math.max(buf.readUInt16BE(qend + 3), 512), 1232);
+  } else if (qend !== buf.length) return undefined;
+  return `${buf.toString('latin1', 12, qend)}|${flags & 0x0100 ? 1 : 0}|${limit}|${ar}`;
 }
 
 /**
- * `version` must change whenever the zone's inputs change (any informer event): encoded cluster answers
- * are memoised per (question as asked, flags, size limit) until it does, so a repeated query costs a
- * decode, a Map lookup and a 2-byte id patch.
+ * `version` must change whenever the zone's inputs change (any informer event that can change an answer):
+ * encoded cluster answers are memoised per memoKey() until it does, so a repeated query costs a key read
+ * off the wire, a Map lookup, a copy and a 2-byte id patch.
  */
 export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwarder; log?: LogFn; version?: () => number }): QueryHandler {
   const log = opts.log ?? (() => undefined);
@@ -65,8 +105,28 @@ export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwar
     }
   }
 
+  const current = (): boolean => {
+    if (!opts.version) return false;
+    const v = opts.version();
+    if (v !== memoVersion) { memo.clear(); memoVersion = v; }
+    return true;
+  };
+
   return {
+    cached(buf, transport) {
+      if (!current()) return undefined;
+      const key = memoKey(buf, transport);
+      const hit = key === undefined ? undefined : memo.get(key);
+      if (!hit) return undefined;
+      const out = Buffer.allocUnsafe(hit.length);
+      hit.copy(out);
+      out[0] = buf[0]!;
+      out[1] = buf[1]!;
+      return out;
+    },
     async handle(buf, transport) {
+      const hit = this.cached(buf, transport);
+      if (hit) return hit;
       let q: DnsMessage;
       try {
         q = decodeMessage(buf);
@@ -81,26 +141,15 @@ export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwar
       if (q.qr) return undefined;
       const edns = q.additionals.some((rr) => rr.type === RRType.OPT);
       const limit = transport === 'udp' ? udpLimit(q) : 0;
-      const q0 = q.questions[0];
-      const version = opts.version?.();
-      let key: string | undefined;
-      if (version !== undefined && q.questions.length === 1 && q0 && q.opcode === 0) {
-        if (version !== memoVersion) { memo.clear(); memoVersion = version; }
-        key = `${q0.name}|${q0.type}|${q0.class}|${limit}|${edns ? 1 : 0}|${q.rd ? 1 : 0}`;
-        const hit = memo.get(key);
-        if (hit) {
-          const out = Buffer.from(hit);
-          out.writeUInt16BE(q.id, 0);
-          return out;
-        }
-      }
+      const key = current() ? memoKey(buf, transport) : undefined;
+      const version = memoVersion;
       const { msg: r, zoneOnly } = await answer(q);
       r.additionals = r.additionals.filter((rr) => rr.type !== RRType.OPT);
       if (edns) r.additionals.push(optRecord(1232));
       const out = encodeMessage(r, limit ? { maxSize: limit } : {});
-      if (key && zoneOnly && memoVersion === opts.version?.()) {
+      if (key !== undefined && zoneOnly && version === opts.version?.()) {
         if (memo.size >= MEMO_MAX) memo.clear();
-        memo.set(key, out);
+        memo.set(key, Buffer.from(out));
       }
       return out;
     },
@@ -164,6 +213,8 @@ function bindUdp(handler: QueryHandler, a: ListenAddress, log: LogFn): Promise<S
     const s = createSocket({ type: isIPv6(a.host) ? 'udp6' : 'udp4' });
     s.once('error', reject);
     s.on('message', (buf, rinfo) => {
+      const hit = handler.cached(buf, 'udp');
+      if (hit) { s.send(hit, rinfo.port, rinfo.address); return; }
       handler.handle(buf, 'udp').then((out) => {
         if (out) s.send(out, rinfo.port, rinfo.address);
       }, (e: unknown) => log('warn', `dns: udp query from ${rinfo.address}: ${String(e)}`));
