@@ -46,8 +46,13 @@ export interface KubeletOptions {
   clock?: Clock;
   /** CrashLoopBackOff timing (tests shorten it); upstream's 10 s doubling to 5 min by default. */
   backoff?: BackoffOptions;
-  /** 'auto' (CNI when root with the CNI plugins, else host networking), 'cni' (required) or 'host'. Default 'auto'. */
+  /** 'auto' (CNI when root with the CNI plugins, else host networking), 'cni' (required) or 'host'. Default
+   * 'host' for the library (tests embed many kubelets on one machine); `berth server` and `berth agent` pass 'auto'. */
   podNetwork?: PodNetworkMode;
+  /** A fixed pod CIDR for this node (upstream kubelet's --pod-cidr, for standalone use); default: Node.spec.podCIDR. */
+  podCidr?: string;
+  /** The CNI bridge's name (default berth-cni0; tests running several kubelets at once give each its own). */
+  cniBridge?: string;
   /** Where the CNI plugin binaries are (default /usr/lib/cni, /opt/cni/bin). */
   cniBinDirs?: string[];
   /** The cluster's pod CIDR (routed unreachable where nothing more specific exists); the node's own comes from Node.spec.podCIDR. */
@@ -74,8 +79,9 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const { signal, nodeName, nodeIP, dataDir } = opts;
   mkdirSync(dataDir, { recursive: true });
   const net = choosePodNetwork({
-    mode: opts.podNetwork ?? 'auto', runtime: typeof opts.runtime === 'string' ? opts.runtime : opts.runtime.name, dataDir, log,
+    mode: opts.podNetwork ?? 'host', runtime: typeof opts.runtime === 'string' ? opts.runtime : opts.runtime.name, dataDir, log,
     ...(opts.cniBinDirs ? { binDirs: opts.cniBinDirs } : {}), ...(opts.clusterCidr ? { clusterCidr: opts.clusterCidr } : {}),
+    ...(opts.cniBridge ? { bridge: opts.cniBridge } : {}),
   });
   // a reboot since the last run: every sandbox is stale (its processes died); the runtime reports them exited
   const bootFile = join(dataDir, 'boot_id');
@@ -234,7 +240,9 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     for (const w of workers.values()) w.kick();
   };
   let nodeInformer: Informer<Node> | undefined;
-  if (net.cni) {
+  if (net.cni && opts.podCidr) {
+    await net.cni.configure(opts.podCidr);
+  } else if (net.cni) {
     nodeInformer = createInformer<Node>({ client, resource: Resources.nodes, fieldSelector: `metadata.name=${nodeName}`, clock, onError: (e, w) => log('debug', `node informer ${w}: ${String(e)}`) });
     const onNode = (n: Node): void => {
       configureNetwork(n).catch((e: unknown) => log('error', `pod network: ${e instanceof Error ? e.message : String(e)}`));

@@ -22,6 +22,7 @@ export interface ChoosePodNetworkOptions {
   dataDir: string;
   binDirs?: string[];
   clusterCidr?: string;
+  bridge?: string;
   log: LogFn;
 }
 
@@ -34,6 +35,6 @@ export function choosePodNetwork(o: ChoosePodNetworkOptions): PodNetworkChoice {
     if (o.mode === 'cni') throw new Error(`--pod-network cni: ${reasons.join('; ')}`);
     return host(reasons.join('; '));
   }
-  const cni = new CniPodNetwork({ stateDir: join(o.dataDir, 'cni'), log: o.log, ...(o.binDirs ? { binDirs: o.binDirs } : {}), ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}) });
+  const cni = new CniPodNetwork({ stateDir: join(o.dataDir, 'cni'), log: o.log, ...(o.binDirs ? { binDirs: o.binDirs } : {}), ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}), ...(o.bridge ? { bridge: o.bridge } : {}) });
   return { cni, annotation: 'cni', message: 'pods get their own network namespace and an address from the node\'s pod CIDR through CNI' };
 }

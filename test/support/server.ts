@@ -67,7 +67,7 @@ export async function startBerth(opts: { dir?: string; args?: string[]; timeoutM
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   // Tests run several servers at once: the kubelet takes a free port, and node networking (which owns host-wide
   // iptables chains and well-known ports) is off unless a test asks for it (opts.networking).
-  const isolation = opts.networking ? [] : ['--proxy-mode', 'none', '--disable-dns', '--disable-ingress'];
+  const isolation = opts.networking ? [] : ['--proxy-mode', 'none', '--disable-dns', '--disable-ingress', '--pod-network', 'host'];
   const args = ['server', '--data-dir', join(dir, 'data'), '--port', '0', '--node-ip', '127.0.0.1', '--kubelet-port', '0', ...isolation, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'berth.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

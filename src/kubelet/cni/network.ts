@@ -68,6 +68,8 @@ export class CniPodNetwork implements PodNetworkPlugin {
   readonly name = 'CNI (bridge, host-local, loopback, portmap)';
   private readonly binDirs: string[];
   private readonly bridge: string;
+  /** The filter chain of this bridge (BERTH-PODNET for the default bridge). */
+  private readonly chain: string;
   private readonly host: HostExec;
   private podCidr: string | undefined;
   private hostReady = false;
@@ -76,6 +78,8 @@ export class CniPodNetwork implements PodNetworkPlugin {
   constructor(private readonly o: CniNetworkOptions) {
     this.binDirs = o.binDirs ?? DEFAULT_CNI_BIN_DIRS;
     this.bridge = o.bridge ?? BRIDGE;
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.bridge)) throw new Error(`CNI bridge name ${JSON.stringify(this.bridge)}: want 1-15 letters, digits, '.', '_' or '-'`);
+    this.chain = this.bridge === BRIDGE ? FORWARD_CHAIN : `BERTH-PN-${this.bridge}`;
     this.host = o.host ?? hostExec;
     mkdirSync(o.stateDir, { recursive: true });
   }
@@ -175,15 +179,15 @@ export class CniPodNetwork implements PodNetworkPlugin {
     if (!addrs.includes(` ${gw} `)) await this.must('ip', ['addr', 'replace', gw, 'dev', br]);
     await this.must('ip', ['link', 'set', br, 'up']);
     const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
-    if ((await ipt(['-t', 'filter', '-L', FORWARD_CHAIN, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', FORWARD_CHAIN]);
-    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', FORWARD_CHAIN]);
+    if ((await ipt(['-t', 'filter', '-L', this.chain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', this.chain]);
+    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', this.chain]);
     const rules = [
       ['-i', br, '-o', br, '-j', 'ACCEPT'],
       ['-i', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
       ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
     ];
-    for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', FORWARD_CHAIN, ...r]);
-    const jump = ['FORWARD', '-m', 'comment', '--comment', 'berth pod network', '-j', FORWARD_CHAIN];
+    for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', this.chain, ...r]);
+    const jump = ['FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain];
     if ((await ipt(['-t', 'filter', '-C', ...jump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...jump]);
     if (this.o.clusterCidr) {
       const routes = (await this.host('ip', ['-4', 'route', 'show', 'exact', this.o.clusterCidr])).stdout.trim();
@@ -200,9 +204,9 @@ export class CniPodNetwork implements PodNetworkPlugin {
   async cleanupHost(): Promise<void> {
     if (this.o.manageHost === false) return;
     const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
-    await ipt(['-t', 'filter', '-D', 'FORWARD', '-m', 'comment', '--comment', 'berth pod network', '-j', FORWARD_CHAIN]);
-    await ipt(['-t', 'filter', '-F', FORWARD_CHAIN]);
-    await ipt(['-t', 'filter', '-X', FORWARD_CHAIN]);
+    await ipt(['-t', 'filter', '-D', 'FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain]);
+    await ipt(['-t', 'filter', '-F', this.chain]);
+    await ipt(['-t', 'filter', '-X', this.chain]);
     await this.host('ip', ['link', 'del', this.bridge]);
     if (this.addedRoute && this.o.clusterCidr) await this.host('ip', ['route', 'del', 'unreachable', this.o.clusterCidr]);
     this.addedRoute = false;

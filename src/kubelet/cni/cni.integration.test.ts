@@ -1,0 +1,121 @@
+// The pod network with the real CNI plugins (Debian's containernetworking-plugins) through a real kubelet
+// on a real API server: pods get their own namespaces and addresses, reach each other and are reached from
+// the node, hostPorts work, addresses are released, and a clean stop leaves the host as it was.
+// Root only (namespaces, bridges, iptables): npm test runs as root and installs the plugins.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { Resources } from '../../client';
+import { startHarness, waitUntil } from '../testing/harness';
+import type { Node, Pod } from '../types';
+
+const sh = (cmd: string, args: string[]): string => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return '';
+  }
+};
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+  });
+}
+
+const httpPod = (name: string, text: string, hostPort?: number): Omit<Pod, 'metadata'> & { metadata: { name: string } } => ({
+  metadata: { name },
+  spec: {
+    containers: [{
+      name: 'web', image: 'busybox',
+      command: ['sh', '-c', `d=$(mktemp -d) && echo ${text} > $d/index.html && exec busybox httpd -f -p 8080 -h $d`],
+      ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }],
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+    }],
+  },
+});
+
+const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, release, clean host', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+  const forwardBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+  const bridge = 'berth-t1';
+  const h = await startHarness({ podNetwork: 'cni', podCidr: '10.199.1.0/24', clusterCidr: '10.199.0.0/16', cniBridge: bridge });
+  try {
+    const node = await waitUntil(async () => {
+      const n = await h.client.resource<Node>(Resources.nodes).get(undefined, h.nodeName).catch(() => undefined);
+      return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+    }, 'node Ready');
+    assert.equal(node.metadata.annotations?.['berth.io/pod-network'], 'cni', 'the node says its pods are on a CNI network');
+    assert.match(sh('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge]), /inet 10\.199\.1\.1\/24/, 'the bridge holds the gateway address');
+    assert.match(sh('ip', ['-4', 'route', 'show', 'exact', '10.199.0.0/16']), /^unreachable/, 'the cluster CIDR is routed unreachable');
+
+    await h.createPod(httpPod('a', 'from-a'));
+    await h.createPod(httpPod('b', 'from-b', 18181));
+    const a = await h.waitPod('a', isReady, 'Ready');
+    const b = await h.waitPod('b', isReady, 'Ready');
+    const ipA = a.status?.podIP ?? '';
+    const ipB = b.status?.podIP ?? '';
+    assert.match(ipA, /^10\.199\.1\.\d+$/, `pod a's IP ${ipA} is in the pod CIDR`);
+    assert.match(ipB, /^10\.199\.1\.\d+$/, `pod b's IP ${ipB} is in the pod CIDR`);
+    assert.notEqual(ipA, ipB, 'pods get distinct addresses');
+    assert.notEqual(ipA, '10.199.1.1', 'no pod gets the gateway');
+    assert.deepEqual(a.status?.podIPs, [{ ip: ipA }]);
+
+    assert.equal((await httpGet(`http://${ipA}:8080/`)).trim(), 'from-a', 'the node reaches a pod on its address');
+    const fromA = await h.kubeletExec('default', 'a', 'web', ['wget', '-qO-', '-T', '3', `http://${ipB}:8080/`]);
+    assert.equal(fromA.trim(), 'from-b', 'pod a reaches pod b on its address');
+    const inA = await h.kubeletExec('default', 'a', 'web', ['ip', '-o', '-4', 'addr', 'show', 'eth0']);
+    assert.ok(inA.includes(`inet ${ipA}/24`), `pod a's eth0 holds its address: ${inA}`);
+    assert.equal((await httpGet('http://127.0.0.1:18181/')).trim(), 'from-b', 'hostPort 18181 reaches pod b through portmap');
+
+    // deleting a pod releases its namespace and address
+    const ipam = join(h.dataDir, 'cni', 'networks', 'berth');
+    assert.ok(existsSync(join(ipam, ipA)), `host-local recorded ${ipA}`);
+    await h.client.resource<Pod>(Resources.pods).delete('default', 'a', { gracePeriodSeconds: 0 });
+    await waitUntil(async () => (existsSync(join(ipam, ipA)) ? undefined : true), `${ipA} released`);
+    const netns = readdirSync('/run/netns').filter((n) => n.startsWith('berth-'));
+    assert.ok(!netns.includes(`berth-${a.metadata.uid.replace(/-/g, '').slice(0, 12)}`), 'pod a\'s namespace is gone');
+    assert.equal((await httpGet('http://127.0.0.1:18181/')).trim(), 'from-b', 'the other pod is untouched');
+  } finally {
+    await h.close();
+  }
+  assert.equal(sh('ip', ['link', 'show', bridge]), '', 'a clean stop with no pods left removes the bridge');
+  assert.equal(sh('ip', ['-4', 'route', 'show', 'exact', '10.199.0.0/16']).trim(), '', 'and the unreachable route');
+  assert.doesNotMatch(sh('iptables', ['-w', '5', '-S', 'FORWARD']), new RegExp(`BERTH-PN-${bridge}`), 'and the FORWARD jump');
+  assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), forwardBefore, 'and restores IPv4 forwarding as found');
+});
+
+test('CNI pod network waits for the node\'s pod CIDR: NotReady with upstream\'s message, then pods run', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+  const h = await startHarness({ podNetwork: 'cni', cniBridge: 'berth-t2' });
+  try {
+    const nodes = h.client.resource<Node>(Resources.nodes);
+    const notReady = await waitUntil(async () => {
+      const n = await nodes.get(undefined, h.nodeName).catch(() => undefined);
+      return n?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+    }, 'node NotReady');
+    assert.match(notReady.message ?? '', /network plugin not ready|NetworkPluginNotReady/i, `got ${notReady.message}`);
+    await h.createPod(httpPod('c', 'from-c'));
+    const events = h.client.resource<{ metadata: { name: string }; reason?: string; involvedObject?: { name?: string } }>(Resources.events);
+    await waitUntil(async () => ((await events.list('default')).items.some((e) => e.reason === 'NetworkNotReady' && e.involvedObject?.name === 'c') ? true : undefined), 'a NetworkNotReady event for pod c');
+    assert.equal((await h.getPod('c'))?.status?.podIP, undefined, 'no address before the network is ready');
+    // what the node IPAM controller does
+    await nodes.patch(undefined, h.nodeName, 'merge', { spec: { podCIDR: '10.199.2.0/24', podCIDRs: ['10.199.2.0/24'] } });
+    const c = await h.waitPod('c', isReady, 'Ready once the node has a pod CIDR');
+    assert.match(c.status?.podIP ?? '', /^10\.199\.2\.\d+$/);
+    assert.equal((await httpGet(`http://${c.status?.podIP}:8080/`)).trim(), 'from-c');
+    await waitUntil(async () => ((await nodes.get(undefined, h.nodeName)).status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? true : undefined), 'node Ready');
+  } finally {
+    await h.close();
+  }
+  assert.equal(sh('ip', ['link', 'show', 'berth-t2']), '', 'the bridge is removed on a clean stop');
+});
