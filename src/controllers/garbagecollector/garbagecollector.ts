@@ -7,6 +7,7 @@
 //     object with owners             ─► classify owners (solid / dangling / waiting, checked by UID via the API)
 //                                        no solid owner ─► DELETE (Foreground if an owner waits and it has dependents)
 //                                        some dangling  ─► remove just those references
+// Owners confirmed absent are remembered (absent-owners.ts), so siblings skip the GET.
 // Unknown owner kinds count as solid: a reference we cannot resolve never causes a deletion or a retry loop.
 import { RESOURCES, type ResourceInfo } from '../../api/resources';
 import {
@@ -14,6 +15,7 @@ import {
   type ResourceRef, type Transport,
 } from '../../client';
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
+import { AbsentOwnerCache } from './absent-owners';
 import { Graph, type Node } from './graph';
 
 /** How often dependents of owners absent from the graph are checked again. */
@@ -65,6 +67,8 @@ export interface GarbageCollectorDeps {
   metaClient?: Client;
   graph: Graph;
   enqueue(uid: string): void;
+  /** Owners already verified absent; defaults to a fresh cache of 500. */
+  absentOwners?: AbsentOwnerCache;
 }
 
 /** JSON patch removing the ownerReferences with the given uids, guarded by `test` ops against a stale view. */
@@ -78,6 +82,7 @@ function removeRefsPatch(n: Node, uids: Set<string>): unknown[] {
 
 export function createGarbageCollectorReconciler(d: GarbageCollectorDeps): (req: Request) => Promise<Result> {
   const meta = d.metaClient ?? d.client;
+  const absent = d.absentOwners ?? new AbsentOwnerCache();
   const ignoreNotFound = (e: unknown): void => {
     if (!isNotFound(e)) throw e;
   };
@@ -102,13 +107,19 @@ export function createGarbageCollectorReconciler(d: GarbageCollectorDeps): (req:
     const r = resourceForOwner(o);
     if (!r) return 'solid';
     if (r.namespaced && !n.namespace) return 'dangling'; // a cluster-scoped object cannot have a namespaced owner
+    const ns = r.namespaced ? n.namespace : '';
+    if (absent.has(ns, o.uid)) return 'dangling';
     try {
       const got = await meta.resource(refOf(r)).get(r.namespaced ? n.namespace : undefined, o.name);
-      if (got.metadata?.uid !== o.uid) return 'dangling';
+      if (got.metadata?.uid !== o.uid) {
+        absent.add(ns, o.uid);
+        return 'dangling';
+      }
       return waiting({ deleting: !!got.metadata?.deletionTimestamp, finalizers: got.metadata?.finalizers ?? [] }) ? 'waiting' : 'solid';
     } catch (e) {
-      if (isNotFound(e)) return 'dangling';
-      throw e;
+      if (!isNotFound(e)) throw e;
+      absent.add(ns, o.uid);
+      return 'dangling';
     }
   }
 
