@@ -72,8 +72,8 @@ test('daemonset: rolling update replaces at most maxUnavailable available pods a
   const h = setup(ds(next, 1), [node('a'), node('b'), node('c')], [dpod('pa', 'a', oldHash), dpod('pb', 'b', oldHash), dpod('pc', 'c', oldHash, false)]);
   await h.run();
   const deleted = h.fake.log({ verb: 'delete' }).filter((l) => l.includes('pods'));
-  // pc is unavailable: replaced at once, and it uses up the budget of 1.
-  assert.deepEqual(deleted, ['delete pods ns/pc'], `got ${JSON.stringify(deleted)}`);
+  // pc is unavailable: replaced at once without using the budget (upstream's allowedReplacementPods); pa uses the 1.
+  assert.deepEqual(deleted, ['delete pods ns/pc', 'delete pods ns/pa'], `got ${JSON.stringify(deleted)}`);
   assert.deepEqual([h.status()?.updatedNumberScheduled, h.status()?.numberAvailable, h.status()?.numberUnavailable], [0, 2, 1]);
 });
 
@@ -84,4 +84,31 @@ test('daemonset: extra, misscheduled and orphaned-node pods are deleted', async 
   const deleted = h.fake.log({ verb: 'delete' }).filter((l) => l.includes('pods')).sort();
   assert.deepEqual(deleted, ['delete pods ns/a2', 'delete pods ns/b1', 'delete pods ns/g1']);
   assert.equal(h.status()?.numberMisscheduled, 1);
+});
+
+test('daemonset: maxSurge starts the new pod beside the old one and removes the old one once the new is available', async () => {
+  const oldHash = computeHash(TEMPLATE);
+  const next = { ...TEMPLATE, spec: { containers: [{ name: 'c', image: 'i:2' }] } };
+  const newHash = computeHash(next);
+  const surge = (d: DaemonSet): DaemonSet => ({ ...d, spec: { ...d.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } });
+  // Step 1: every node runs an old available pod: one new pod is created, nothing deleted.
+  const h1 = setup(surge(ds(next)), [node('a'), node('b')], [dpod('pa', 'a', oldHash), dpod('pb', 'b', oldHash)]);
+  await h1.run();
+  const created = h1.fake.list<Pod>(Resources.pods).filter((p) => p.metadata.labels?.[REVISION_HASH] === newHash).map((p) => targetNode(p.spec));
+  assert.equal(created.length, 1, `got new pods on ${JSON.stringify(created)}, want exactly 1 (maxSurge 1)`);
+  assert.deepEqual(h1.fake.log({ verb: 'delete' }), [], 'no pod deleted before its replacement is available');
+  // Step 2: node a has old + new (available): the old one goes; b gets its new pod.
+  const newA = { ...dpod('na', 'a', newHash), metadata: { ...dpod('na', 'a', newHash).metadata, creationTimestamp: '2025-01-01T00:01:00Z' } };
+  const h2 = setup(surge(ds(next)), [node('a'), node('b')], [dpod('pa', 'a', oldHash), newA, dpod('pb', 'b', oldHash)]);
+  await h2.run();
+  assert.deepEqual(h2.fake.log({ verb: 'delete' }), ['delete pods ns/pa'], `got ${JSON.stringify(h2.fake.log({ verb: 'delete' }))}`);
+  const createdB = h2.fake.log({ verb: 'create' }).filter((l) => l.includes(' pods '));
+  assert.equal(createdB.length, 1, `got ${createdB.length} pod creates, want 1 (b surges)`);
+  // Status reads the oldest pod per node: a still counts as not updated in this sync.
+  assert.deepEqual([h2.status()?.updatedNumberScheduled, h2.status()?.numberAvailable, h2.status()?.currentNumberScheduled], [0, 2, 2], `got status ${JSON.stringify(h2.status())}`);
+  // Step 3: a new pod not yet ready holds the only surge slot: b waits.
+  const newANotReady = { ...newA, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' as const }] } };
+  const h3 = setup(surge(ds(next)), [node('a'), node('b')], [dpod('pa', 'a', oldHash), newANotReady, dpod('pb', 'b', oldHash)]);
+  await h3.run();
+  assert.deepEqual([h3.fake.log({ verb: 'delete' }), h3.fake.log({ verb: 'create' }).filter((l) => l.includes(' pods '))], [[], []], 'waiting for the surged pod');
 });

@@ -1,6 +1,7 @@
 // DaemonSet controller: one pod per eligible node (nodeSelector, required node affinity, tolerated taints),
 // pinned by required node affinity to metadata.name (the scheduler binds it), rolled to a new template
-// with RollingUpdate (maxUnavailable; maxSurge treated as 0) or OnDelete. Templates are recorded as
+// with RollingUpdate (rolling.ts: maxUnavailable, or maxSurge: the new pod starts beside the old one, which
+// goes once the new one is available) or OnDelete. Templates are recorded as
 // ControllerRevisions `<ds>-<hash>` and pods labelled controller-revision-hash, so `kubectl rollout` works.
 import { selectorFromSpec } from '../../api/selectors';
 import { deletedObject, isAlreadyExists, isNotFound, Resources, type Client, type Clock, type EventRecorder, type KubeObject, type Lister } from '../../client';
@@ -9,11 +10,11 @@ import { claimObjects, controllerRef, newControllerRef } from '../common/owners'
 import { isPodAvailable, isPodReady, podKey } from '../common/pods';
 import type { LabelSelectorSpec, Pod, PodTemplateSpec } from '../common/types';
 import { computeHash } from '../deployment/hash';
-import { scaledValue } from '../deployment/util';
 import type { Node } from '../nodelifecycle/nodelifecycle';
 import { Expectations } from '../replicaset/expectations';
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
 import { shouldRunOn, specForNode, targetNode } from './placement';
+import { planSurge, planUnavailable, rollingCounts } from './rolling';
 
 export const REVISION_HASH = 'controller-revision-hash';
 
@@ -111,49 +112,57 @@ export function createDaemonSetReconciler(d: DaemonSetReconcilerDeps): (req: Req
     const nodes = d.nodes.list();
     const create: string[] = [];
     const remove: Pod[] = [];
+    const rolling = (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+    const { maxSurge, maxUnavailable } = rollingCounts(ds, nodes.filter((n) => shouldRunOn(ds.spec?.template?.spec, n)).length);
+    const surging = rolling && maxSurge > 0;
     let desired = 0;
     let current = 0;
     let misscheduled = 0;
-    let unavailable = 0;
-    const oldOnNode: Pod[] = [];
+    let ready = 0;
+    let available = 0;
+    let updated = 0;
+    /** Per eligible node with pods: at most one pod of the current revision and one older (upstream findUpdatedPodsOnNode). */
+    const onNode: Array<{ node: string; newPod?: Pod; oldPod?: Pod }> = [];
+    const avail = (p: Pod): boolean => isPodAvailable(p, minReady, now);
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
       const here = byNode.get(name) ?? [];
       byNode.delete(name);
-      const should = shouldRunOn(ds.spec?.template?.spec, node);
-      if (!should) {
+      if (!shouldRunOn(ds.spec?.template?.spec, node)) {
         if (here.length) misscheduled++;
         remove.push(...here);
         continue;
       }
       desired++;
-      const failed = here.filter(terminalFailed);
-      remove.push(...failed);
+      remove.push(...here.filter(terminalFailed));
       const live = here.filter((p) => !terminalFailed(p)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
       if (live.length === 0) {
         create.push(name);
-        unavailable++;
         continue;
       }
       current++;
-      remove.push(...live.slice(1));
-      const pod = live[0]!;
-      if (!isPodAvailable(pod, minReady, now)) unavailable++;
-      if (pod.metadata.labels?.[REVISION_HASH] !== hash) oldOnNode.push(pod);
+      // Status reads the oldest pod of each node (upstream updateDaemonSetStatus).
+      const oldest = live[0]!;
+      if (isPodReady(oldest)) ready++;
+      if (isPodReady(oldest) && avail(oldest)) available++;
+      if (oldest.metadata.labels?.[REVISION_HASH] === hash) updated++;
+      if (surging) {
+        // While surging a node may hold the oldest pod of the current revision and the oldest older one.
+        const newPod = live.find((p) => p.metadata.labels?.[REVISION_HASH] === hash);
+        const oldPod = live.find((p) => p.metadata.labels?.[REVISION_HASH] !== hash);
+        remove.push(...live.filter((p) => p !== newPod && p !== oldPod));
+        onNode.push({ node: name, newPod, oldPod });
+      } else {
+        remove.push(...live.slice(1));
+        onNode.push({ node: name, ...(oldest.metadata.labels?.[REVISION_HASH] === hash ? { newPod: oldest } : { oldPod: oldest }) });
+      }
     }
     for (const leftovers of byNode.values()) remove.push(...leftovers); // nodes that no longer exist
 
-    // Rolling update: replace old pods, unavailable ones first, within maxUnavailable.
-    if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-      const maxUnavailable = Math.max(1, scaledValue(ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable, desired, true, '1'));
-      let budget = maxUnavailable - unavailable;
-      for (const p of oldOnNode) {
-        if (!isPodAvailable(p, minReady, now)) remove.push(p);
-        else if (budget > 0) {
-          remove.push(p);
-          budget--;
-        }
-      }
+    if (rolling) {
+      const plan = surging ? planSurge(onNode, maxSurge, avail) : planUnavailable(onNode, maxUnavailable, create.length, avail);
+      remove.push(...plan.remove);
+      create.push(...plan.create);
     }
 
     if (d.expectations.satisfied(key)) {
@@ -194,16 +203,12 @@ export function createDaemonSetReconciler(d: DaemonSetReconcilerDeps): (req: Req
       }
     }
 
-    const live = pods.filter((p) => !terminalFailed(p) && nodes.some((n) => n.metadata?.name === targetNode(p.spec)));
-    const ready = live.filter(isPodReady).length;
-    const available = live.filter((p) => isPodAvailable(p, minReady, now)).length;
-    const updated = live.filter((p) => p.metadata.labels?.[REVISION_HASH] === hash).length;
     const status: NonNullable<DaemonSet['status']> = {
       ...ds.status, currentNumberScheduled: current, numberMisscheduled: misscheduled, desiredNumberScheduled: desired, numberReady: ready,
       updatedNumberScheduled: updated, numberAvailable: available, numberUnavailable: Math.max(0, desired - available), observedGeneration: ds.metadata.generation,
     };
     if (!semanticEqual(status, ds.status)) await dsApi.updateStatus(req.namespace, { ...ds, status }).catch(ignore);
-    if (minReady > 0 && available < ready) return { requeueAfterMs: minReady * 1000 };
+    if (minReady > 0 && (available < ready || onNode.some((x) => x.newPod && isPodReady(x.newPod) && !avail(x.newPod)))) return { requeueAfterMs: minReady * 1000 };
     return {};
   };
 }
