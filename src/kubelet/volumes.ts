@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeAtomic, type FileProjection } from './atomic-writer';
 import { fieldRefValue, formatMap, resourceFieldValue, type ConfigSource, type EnvContext } from './env';
 import { parseQuantity } from './quantity';
+import { claimSourceFrom, claimVolumeSource, setUpClaimVolume, tearDownClaimVolumes, type ClaimSource } from './pvc-volume';
 import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from './types';
 
 export class VolumeError extends Error {
@@ -19,6 +20,8 @@ export interface VolumeHost {
   isRoot: boolean;
   /** Pod event (e.g. the skipped serviceAccountToken projection). */
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** PersistentVolumeClaims and PersistentVolumes (default: read through the config source's API client). */
+  claims?: ClaimSource;
 }
 
 const DEFAULT_MODE = 0o644;
@@ -147,6 +150,13 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
       out.set(v.name, v.hostPath.path);
       continue;
     }
+    const claim = claimVolumeSource(v);
+    if (claim) {
+      const r = await setUpClaimVolume(pod, v.name, claim, host, host.claims ?? claimSourceFrom(src));
+      if ('error' in r) throw new VolumeError(r.error);
+      out.set(v.name, r.path);
+      continue;
+    }
     const dir = join(host.podDir(pod.metadata.uid), 'volumes', pluginDir(v), v.name);
     if (v.emptyDir) {
       mkdirSync(dir, { recursive: true, mode: 0o777 });
@@ -181,7 +191,7 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
         }
       }
     } else {
-      throw new VolumeError(`volume ${v.name}: unsupported volume type (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected)`);
+      throw new VolumeError(`volume ${v.name}: unsupported volume type (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)`);
     }
     writeAtomic(dir, payload);
     out.set(v.name, dir);
@@ -192,6 +202,7 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
 /** Unmounts tmpfs emptyDirs and removes the pod's directory. */
 export function tearDownVolumes(uid: string, host: VolumeHost): void {
   const podDir = host.podDir(uid);
+  tearDownClaimVolumes(podDir); // throws rather than let rmSync below reach into a PersistentVolume
   const ed = join(podDir, 'volumes', 'kubernetes.io~empty-dir');
   if (host.isRoot && existsSync(ed)) {
     for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
