@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeAtomic, type FileProjection } from './atomic-writer';
 import { fieldRefValue, formatMap, resourceFieldValue, type ConfigSource, type EnvContext } from './env';
 import { parseQuantity } from './quantity';
+import { projectServiceAccountToken, tokenSourceFrom, type ServiceAccountTokenSource } from './sa-token';
 import { claimSourceFrom, claimVolumeSource, setUpClaimVolume, tearDownClaimVolumes, type ClaimSource } from './pvc-volume';
 import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from './types';
 
@@ -20,6 +21,8 @@ export interface VolumeHost {
   isRoot: boolean;
   /** Pod event (e.g. the skipped serviceAccountToken projection). */
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Bound service-account tokens for projections (default: requested through the config source's API client). */
+  tokens?: ServiceAccountTokenSource;
   /** PersistentVolumeClaims and PersistentVolumes (default: read through the config source's API client). */
   claims?: ClaimSource;
 }
@@ -185,9 +188,14 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
         if (s.configMap) await configMapPayload(src, ns, s.configMap.name ?? '', s.configMap.items, s.configMap.optional, mode, payload);
         if (s.secret) await secretPayload(src, ns, s.secret.name ?? '', s.secret.items, s.secret.optional, mode, payload);
         if (s.downwardAPI) downward(s.downwardAPI.items, pod, ctx, mode, payload);
-        if (s.serviceAccountToken && !existsSync(join(dir, '..data'))) {
+        const tokens = s.serviceAccountToken ? (host.tokens ?? tokenSourceFrom(src)) : undefined;
+        if (s.serviceAccountToken && tokens) {
+          const r = await projectServiceAccountToken(pod, s.serviceAccountToken, tokens);
+          if ('error' in r) throw new VolumeError(r.error);
+          payload.set(s.serviceAccountToken.path, { data: r.data, mode });
+        } else if (s.serviceAccountToken && !existsSync(join(dir, '..data'))) {
           host.event(pod, 'Warning', 'ServiceAccountTokenSkipped',
-            `volume ${v.name}: the serviceAccountToken projection (${s.serviceAccountToken.path}) is not supported by this kubelet yet; the file is not written`);
+            `volume ${v.name}: no API client to request the serviceAccountToken projection (${s.serviceAccountToken.path}); the file is not written`);
         }
       }
     } else {
