@@ -18,7 +18,7 @@ import type { Node } from '../nodelifecycle/nodelifecycle';
 import { findBestMatch, volumeUnsuitableReason, type NodeInfo } from './matching';
 import {
   ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE,
-  ANN_STORAGE_PROVISIONER, claimClass, type ClaimPhase, type PersistentVolume, type PersistentVolumeClaim, type StorageClass, type VolumePhase,
+  ANN_BETA_STORAGE_CLASS, ANN_STORAGE_PROVISIONER, claimClass, isDefaultClass, type ClaimPhase, type PersistentVolume, type PersistentVolumeClaim, type StorageClass, type VolumePhase,
 } from './types';
 
 export const VOLUMES_BY_CLAIM = 'claimRef';
@@ -47,6 +47,12 @@ export interface BinderDeps {
    * node. Default true; with false such claims wait for the annotation as upstream.
    */
   selectNodeFallback?: boolean;
+}
+
+/** The default StorageClass; with several, the newest (then the first by name), as upstream. */
+export function defaultClass(classes: readonly StorageClass[]): StorageClass | undefined {
+  const ts = (c: StorageClass): number => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
+  return classes.filter(isDefaultClass).sort((a, b) => ts(b) - ts(a) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
 }
 
 const terminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -138,6 +144,17 @@ export function createBinder(d: BinderDeps): Binder {
       const why = volumeUnsuitableReason(v, claim);
       if (why) return pending(claim, 'Warning', 'VolumeMismatch', `Cannot bind to requested volume "${name}": ${why}`);
       return bind(claim, v);
+    }
+    if (claim.spec?.storageClassName === undefined && claim.metadata.annotations?.[ANN_BETA_STORAGE_CLASS] === undefined) {
+      // Retroactive default StorageClass assignment (GA in 1.28): a claim created without a class gets the
+      // default one once it exists. Also stands in for the DefaultStorageClass admission plugin.
+      const def = defaultClass(d.classes.list());
+      if (def) {
+        const next = structuredClone(claim);
+        next.spec = { ...next.spec, storageClassName: def.metadata.name };
+        await pvcApi.update(claim.metadata.namespace, next);
+        return;
+      }
     }
     const className = claimClass(claim);
     const sc = className ? d.classes.get(undefined, className) : undefined;

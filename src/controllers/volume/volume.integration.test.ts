@@ -109,8 +109,12 @@ test('local-path, Immediate class: provisioned on this node, bound; deleting the
   assert.equal(existsSync(dir), false, `directory ${dir} removed`);
 });
 
-test('WaitForFirstConsumer: Pending until a pod uses the claim, then provisioned on the pod\'s node; in-use protection holds the claim until the pod is gone', async () => {
-  await pvcs.create('default', claim('wffc', '1Gi', LOCAL_PATH_CLASS));
+test('default class assigned to a claim without one; WaitForFirstConsumer: Pending until a pod uses the claim, then provisioned on the pod\'s node; in-use protection holds the claim until the pod is gone', async () => {
+  const noClass = claim('wffc', '1Gi', '');
+  delete noClass.spec?.storageClassName;
+  await pvcs.create('default', noClass);
+  const defaulted = await eventually('default class assigned', async () => (await pvcs.get('default', 'wffc')).spec?.storageClassName);
+  assert.equal(defaulted, LOCAL_PATH_CLASS, `storageClassName: got ${defaulted}, want the default ${LOCAL_PATH_CLASS}`);
   const ev = await eventually('WaitForFirstConsumer event', async () => {
     const list = await h.client.resource<{ metadata: object; reason?: string; involvedObject?: { name?: string } }>(Resources.events).list('default');
     return list.items.find((e) => e.reason === 'WaitForFirstConsumer' && e.involvedObject?.name === 'wffc');

@@ -41,7 +41,7 @@ export function volumeControllerWith(opts: VolumeControllerOptions = {}): Contro
       onDelete: (x: PersistentVolume | Tombstone<PersistentVolume>) => onVolume(deletedObject(x)),
     });
     const pendingOfClass = (sc: StorageClass): void => {
-      for (const c of pvcInf.lister.list()) if (!c.spec?.volumeName && c.spec?.storageClassName === sc.metadata.name) ctx.enqueue(claimKey(c));
+      for (const c of pvcInf.lister.list()) if (!c.spec?.volumeName && (c.spec?.storageClassName === sc.metadata.name || c.spec?.storageClassName === undefined)) ctx.enqueue(claimKey(c));
     };
     scInf.addEventHandler({ onAdd: pendingOfClass, onUpdate: (_o, sc) => pendingOfClass(sc) });
     const onPod = (p: Pod): void => {
