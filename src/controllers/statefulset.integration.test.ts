@@ -7,7 +7,7 @@ import { eventually, retryConflict, startHarness, type Harness } from './testing
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ controllers: ['statefulset'] });
+  h = await startHarness({ controllers: ['statefulset', 'garbagecollector'] });
 });
 after(async () => {
   await h.stop();
@@ -44,4 +44,29 @@ test('statefulset (real API): ordered creation, rolling update to a new revision
   await eventually('scaled to 1', done('web-0'), 20_000);
   ac.abort();
   await watch;
+});
+
+test('statefulset (real API): persistentVolumeClaimRetentionPolicy whenScaled Delete removes the condemned claim, whenDeleted Retain keeps the rest', async () => {
+  const sets = h.client.resource<StatefulSet>(Resources.statefulsets);
+  const pvcs = h.client.resource(Resources.persistentvolumeclaims);
+  await sets.create('default', {
+    metadata: { name: 'ret' },
+    spec: {
+      replicas: 2, serviceName: 'ret', podManagementPolicy: 'Parallel', selector: { matchLabels: { app: 'ret' } },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      template: { metadata: { labels: { app: 'ret' } }, spec: { containers: [{ name: 'c', image: 'w:1' }] } },
+    },
+  } as StatefulSet);
+  const claims = async (): Promise<string[]> => (await pvcs.list('default')).items.map((c) => c.metadata?.name ?? '').filter((n) => n.startsWith('data-ret-')).sort();
+  await eventually('two claims', async () => (await claims()).length === 2);
+  await eventually('ready', async () => (await sets.get('default', 'ret')).status?.readyReplicas === 2);
+  await retryConflict(async () => {
+    const s = await sets.get('default', 'ret');
+    await sets.update('default', { ...s, spec: { ...s.spec, replicas: 1 } });
+  });
+  await eventually('the scaled-down claim is collected', async () => JSON.stringify(await claims()) === JSON.stringify(['data-ret-0']), 20_000);
+  await sets.delete('default', 'ret');
+  await eventually('pods of the set gone', async () => (await h.client.resource<Pod>(Resources.pods).list('default', { labelSelector: 'app=ret' })).items.length === 0, 20_000);
+  assert.deepEqual(await claims(), ['data-ret-0'], 'whenDeleted Retain keeps the claim');
 });

@@ -75,3 +75,51 @@ test('statefulset: pod identity, claims and status', async () => {
   const s = h2.fake.get<StatefulSet>(Resources.statefulsets, 'ns', 'db')?.status;
   assert.deepEqual([s?.replicas, s?.readyReplicas, s?.updatedReplicas, s?.currentRevision, s?.updateRevision], [3, 3, 3, REV1, REV1]);
 });
+
+test('statefulset: maxUnavailable, ordinals.start and claim retention', async (t) => {
+  const next = { ...TEMPLATE, spec: { containers: [{ name: 'c', image: 'db:2' }] } };
+  const rolling = (maxUnavailable: number | string, partition = 0) => ({ type: 'RollingUpdate' as const, rollingUpdate: { maxUnavailable, partition } });
+  const startAt = (o: number, p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, name: `db-${o}` } });
+  const cases: Array<{ name: string; set: StatefulSet; pods: Pod[]; want: string[] }> = [
+    { name: 'maxUnavailable 2: two stale pods at once, highest first', set: sts({ template: next, updateStrategy: rolling(2) }), pods: [pod(0), pod(1), pod(2)], want: ['delete pods ns/db-2', 'delete pods ns/db-1'] },
+    { name: 'maxUnavailable 2 with one pod unready: one more', set: sts({ template: next, updateStrategy: rolling(2), podManagementPolicy: 'Parallel' }), pods: [pod(0), pod(1, { ready: false }), pod(2)], want: ['delete pods ns/db-2'] },
+    { name: 'maxUnavailable percent rounds up (34% of 3 → 2)', set: sts({ template: next, updateStrategy: rolling('34%') }), pods: [pod(0), pod(1), pod(2)], want: ['delete pods ns/db-2', 'delete pods ns/db-1'] },
+    { name: 'maxUnavailable stops at the partition', set: sts({ template: next, updateStrategy: rolling(3, 2) }), pods: [pod(0), pod(1), pod(2)], want: ['delete pods ns/db-2'] },
+    { name: 'ordinals.start: the first pod is db-5', set: sts({ ordinals: { start: 5 } }), pods: [], want: ['create pods ns/db-5'] },
+    { name: 'ordinals.start: pods below the start are condemned', set: sts({ ordinals: { start: 1 }, replicas: 2 }), pods: [pod(0), startAt(1, pod(1)), startAt(2, pod(2))], want: ['delete pods ns/db-0'] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const h = run(c.set, c.pods);
+      await h.go;
+      const got = h.fake.log().filter((l) => / pods /.test(l));
+      assert.deepEqual(got, c.want, `got ${JSON.stringify(got)}`);
+    });
+  }
+
+  await t.test('whenScaled Delete: the condemned pod owns its claim before it is deleted', async () => {
+    const vct = [{ metadata: { name: 'data' } } as never];
+    const fake = new FakeClient();
+    const set = sts({ replicas: 2, volumeClaimTemplates: vct, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } });
+    fake.seed(Resources.statefulsets, set);
+    for (const o of [0, 1, 2]) {
+      fake.seed(Resources.pods, pod(o));
+      fake.seed(Resources.persistentvolumeclaims, { metadata: { name: `data-db-${o}`, namespace: 'ns', resourceVersion: '1' } });
+    }
+    await createStatefulSetReconciler({
+      client: fake.client(), sets: fake.indexer(Resources.statefulsets), pods: fake.indexer(Resources.pods), revisions: fake.indexer(Resources.controllerrevisions),
+      pvcs: fake.indexer(Resources.persistentvolumeclaims), recorder: recorder(), clock: new FakeClock(),
+    })({ namespace: 'ns', name: 'db' });
+    const log = fake.log().filter((l) => / (pods|persistentvolumeclaims) /.test(l));
+    assert.deepEqual(log, ['update persistentvolumeclaims ns/data-db-2', 'delete pods ns/db-2'], `got ${JSON.stringify(log)}`);
+    const refs = fake.get<Pod>(Resources.persistentvolumeclaims, 'ns', 'data-db-2')?.metadata.ownerReferences;
+    assert.deepEqual(refs?.map((r) => `${r.kind}/${r.name}/${r.uid}`), ['Pod/db-2/u2'], `got ${JSON.stringify(refs)}`);
+  });
+
+  await t.test('whenDeleted Delete: new claims are owned by the set', async () => {
+    const h = run(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } } as never], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } }), []);
+    await h.go;
+    const refs = h.fake.get<Pod>(Resources.persistentvolumeclaims, 'ns', 'data-db-0')?.metadata.ownerReferences;
+    assert.deepEqual(refs?.map((r) => `${r.kind}/${r.uid}`), ['StatefulSet/sts-uid'], `got ${JSON.stringify(refs)}`);
+  });
+});

@@ -2,7 +2,8 @@
 // pod-name/pod-index labels) and PVCs `<claim>-<pod>` from volumeClaimTemplates. OrderedReady creates
 // ordinals in order, each after the previous is Running and Ready, and removes them in reverse; Parallel
 // does all at once. RollingUpdate replaces pods from the highest ordinal down to `partition`, one at a
-// time, each after the rest are ready. Revisions are ControllerRevisions; status current/updateRevision
+// time (or up to rollingUpdate.maxUnavailable at a time), each after the rest are ready; spec.ordinals.start
+// shifts the ordinals; persistentVolumeClaimRetentionPolicy (claims.ts) is carried by PVC ownerReferences. Revisions are ControllerRevisions; status current/updateRevision
 // converge when the rollout is done (what `kubectl rollout status` waits for).
 import { selectorFromSpec } from '../../api/selectors';
 import { deletedObject, isAlreadyExists, isNotFound, Resources, type Client, type Clock, type EventRecorder, type KubeObject, type Lister } from '../../client';
@@ -12,7 +13,9 @@ import { isPodAvailable, isPodReady } from '../common/pods';
 import type { LabelSelectorSpec, Pod, PodTemplateSpec } from '../common/types';
 import type { ControllerRevision } from '../daemonset/daemonset';
 import { computeHash } from '../deployment/hash';
+import { scaledValue } from '../deployment/util';
 import type { ControllerContext, ControllerFactory, Request, Result } from '../runner/types';
+import { claimOwnerRefs, type RetentionPolicy } from './claims';
 
 export const REVISION_HASH = 'controller-revision-hash';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -26,7 +29,8 @@ export interface StatefulSet extends KubeObject {
     template?: PodTemplateSpec;
     serviceName?: string;
     podManagementPolicy?: 'OrderedReady' | 'Parallel';
-    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
+    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number; maxUnavailable?: number | string } };
+    persistentVolumeClaimRetentionPolicy?: RetentionPolicy;
     volumeClaimTemplates?: KubeObject[];
     minReadySeconds?: number;
     revisionHistoryLimit?: number;
@@ -121,9 +125,27 @@ export function createStatefulSetReconciler(d: StatefulSetReconcilerDeps): (req:
       if (d.pvcs.get(sts.metadata.namespace, name)) continue;
       const body = { ...structuredClone(c), apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...structuredClone(c.metadata ?? {}), name, namespace: sts.metadata.namespace, labels: { ...c.metadata?.labels, ...sts.spec?.selector?.matchLabels } } } as KubeObject;
       delete (body as { status?: unknown }).status;
+      const refs = claimOwnerRefs(body, sts, undefined, false, sts.spec?.persistentVolumeClaimRetentionPolicy);
+      if (refs) body.metadata = { ...body.metadata, ownerReferences: refs };
       await pvcApi.create(sts.metadata.namespace, body).catch((e: unknown) => {
         if (!isAlreadyExists(e)) throw e;
       });
+    }
+  }
+
+  async function syncClaimOwners(sts: StatefulSet, pods: Pod[], start: number, replicas: number): Promise<void> {
+    const policy = sts.spec?.persistentVolumeClaimRetentionPolicy;
+    for (const p of pods) {
+      const o = ordinalOf(sts.metadata.name ?? '', p.metadata.name ?? '')!;
+      const condemned = o < start || o >= start + replicas;
+      for (const c of sts.spec?.volumeClaimTemplates ?? []) {
+        const claim = d.pvcs.get(sts.metadata.namespace, `${c.metadata?.name ?? ''}-${p.metadata.name ?? ''}`);
+        if (!claim) continue;
+        const refs = claimOwnerRefs(claim, sts, p, condemned, policy);
+        if (!refs) continue;
+        // A PUT carrying the cached resourceVersion: a stale view gets a 409 and the key is retried.
+        await pvcApi.update(sts.metadata.namespace, { ...structuredClone(claim), metadata: { ...structuredClone(claim.metadata), ownerReferences: refs } }).catch(ignore);
+      }
     }
   }
 
@@ -186,6 +208,8 @@ export function createStatefulSetReconciler(d: StatefulSetReconcilerDeps): (req:
         break;
       }
     }
+    // Retention policy: claims' ownerReferences follow the set and, for condemned pods, the pod (before it goes).
+    await syncClaimOwners(sts, claimed, start, replicas);
     // Scale down: highest ordinal first, one at a time unless Parallel.
     const extra = [...byOrdinal.entries()].filter(([o]) => o < start || o >= start + replicas).sort(([a], [b]) => b - a);
     if (!blocked) {
@@ -202,13 +226,19 @@ export function createStatefulSetReconciler(d: StatefulSetReconcilerDeps): (req:
         }
       }
     }
-    // Rolling update: highest ordinal ≥ partition whose revision is old, once every other pod is healthy.
-    const inRange = [...byOrdinal.entries()].filter(([o]) => o >= start && o < start + replicas);
-    if (!blocked && extra.length === 0 && partition !== Infinity && inRange.length === replicas && inRange.every(([, p]) => healthy(p))) {
-      const stale = inRange.filter(([o, p]) => o - start >= partition && revOf(p) !== updateRevision).sort(([a], [b]) => b - a)[0];
-      if (stale) {
-        await podsApi.delete(req.namespace, stale[1].metadata.name ?? '', { preconditions: { uid: stale[1].metadata.uid } }).catch(ignore);
-        d.recorder.event(sts, 'Normal', 'SuccessfulDelete', `delete Pod ${stale[1].metadata.name ?? ''} in StatefulSet ${req.name} successful`);
+    // Rolling update (upstream with MaxUnavailableStatefulSet): while fewer than maxUnavailable pods in range are
+    // unhealthy, delete stale pods from the highest ordinal down to the partition, up to the difference.
+    if (!blocked && extra.length === 0 && partition !== Infinity) {
+      const maxUnavailable = Math.max(1, scaledValue(sts.spec?.updateStrategy?.rollingUpdate?.maxUnavailable, replicas, true, '1'));
+      let unavailable = 0;
+      for (let o = start; o < start + replicas; o++) if (!healthy(byOrdinal.get(o)) || !isPodAvailable(byOrdinal.get(o)!, minReady, now)) unavailable++;
+      let budget = maxUnavailable - unavailable;
+      for (let o = start + replicas - 1; o - start >= partition && budget > 0; o--) {
+        const p = byOrdinal.get(o);
+        if (!p || p.metadata.deletionTimestamp || revOf(p) === updateRevision) continue;
+        await podsApi.delete(req.namespace, p.metadata.name ?? '', { preconditions: { uid: p.metadata.uid } }).catch(ignore);
+        d.recorder.event(sts, 'Normal', 'SuccessfulDelete', `delete Pod ${p.metadata.name ?? ''} in StatefulSet ${req.name} successful`);
+        budget--;
       }
     }
 
