@@ -17,6 +17,7 @@ import { FitError } from './fit-error';
 import { createPodInfo, type PodInfo } from './pod-info';
 import { buildProfile, type Profile } from './profile';
 import { REGISTRY } from './plugins/registry';
+import { DISRUPTION_TARGET, REASON_PREEMPTION_BY_SCHEDULER } from './plugins/default-preemption/default-preemption';
 import { SchedulingQueue, type QueuedPod } from './queue';
 import type { CycleState, Node, Pod, Status } from './types';
 import type { PluginFactory } from './framework';
@@ -61,8 +62,8 @@ export class Scheduler {
   private inFlight = 0;
   private slotWaiters: Array<() => void> = [];
   private readonly binds = new Set<Promise<void>>();
-  /** Bound pods observed with bind latency (for the benchmark). */
-  readonly bound: Array<{ key: string; ms: number }> = [];
+  /** Bound pods with their attempt latency and when the Binding was answered (performance.now(); for the benchmark). */
+  readonly bound: Array<{ key: string; ms: number; at: number }> = [];
   onBound?: (key: string, node: string) => void;
   /** performance.now() when the loop started (caches synced); undefined before. */
   loopStartedAt: number | undefined;
@@ -285,7 +286,8 @@ export class Scheduler {
         if (st && st.code !== 'Success') throw new Error(`${bp.name}: ${st.reasons.join(', ')}`);
         break;
       }
-      this.bound.push({ key: pod.key, ms: performance.now() - started });
+      const at = performance.now();
+      this.bound.push({ key: pod.key, ms: at - started, at });
       this.onBound?.(pod.key, node);
       if (this.o.scheduledEvents) this.recorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.key} to ${node}`);
     } catch (e) {
@@ -307,16 +309,35 @@ export class Scheduler {
     }).then(() => undefined);
   }
 
+  /**
+   * Upstream's prepareCandidate: nominate the preemptor; for each victim, a waiting one is rejected at
+   * Permit, others get DisruptionTarget=True (PreemptionByScheduler) and are then deleted gracefully;
+   * lower-priority pods nominated to the same node lose their nomination (they may go elsewhere).
+   */
   private preempt(pod: PodInfo, node: string, victims: PodInfo[]): void {
+    const pods = this.o.client.resource<Pod>(this.informers.pods.resource);
+    const warn = (what: string) => (e: unknown): void => {
+      if (!isNotFound(e) && !isConflict(e)) this.o.log('warn', `scheduler: ${what}: ${String(e)}`);
+    };
+    for (const p of [...(this.cache.nominated.get(node)?.values() ?? [])]) {
+      if (p.key === pod.key || p.priority >= pod.priority) continue;
+      this.cache.clearNominated(p.key);
+      pods.patch(p.namespace, p.name, 'merge', { status: { nominatedNodeName: null } }, { subresource: 'status' }).catch(warn(`clearing the nomination of ${p.key}`));
+    }
     this.cache.nominate(pod, node);
-    const pods = this.o.client.resource(this.informers.pods.resource);
+    const condition = {
+      type: DISRUPTION_TARGET, status: 'True', reason: REASON_PREEMPTION_BY_SCHEDULER,
+      message: `${pod.pod.spec?.schedulerName ?? 'default-scheduler'}: preempting to accommodate a higher priority pod`,
+      lastTransitionTime: new Date(this.o.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
     for (const v of victims) {
       this.recorder.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.uid} on node ${node}`);
       // A victim still waiting at Permit is only assumed: rejecting it frees its room (as upstream).
       if (this.waitingPods.reject(v.uid, 'DefaultPreemption', 'preempted')) continue;
-      pods.delete(v.namespace, v.name, { preconditions: { uid: v.uid } }).catch((e: unknown) => {
-        if (!isNotFound(e) && !isConflict(e)) this.o.log('warn', `scheduler: preempting ${v.key}: ${String(e)}`);
-      });
+      pods.patch(v.namespace, v.name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' })
+        .catch(warn(`marking ${v.key} as a disruption target`))
+        .then(() => pods.delete(v.namespace, v.name, { preconditions: { uid: v.uid } }))
+        .catch(warn(`preempting ${v.key}`));
     }
     this.o.log('info', `scheduler: ${pod.key} nominated to ${node}, preempting ${victims.map((v) => v.key).join(', ')}`);
   }

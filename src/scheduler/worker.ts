@@ -33,6 +33,8 @@ export interface SchedulerWorkerStats {
   loopStartedAt?: number;
   /** Per-pod attempt latencies (cycle start → Binding answered), when asked for. */
   latenciesMs?: number[];
+  /** Epoch ms at which each Binding was answered, in order, when latencies are asked for. */
+  boundAtMs?: number[];
   algorithm: { cycles: number; filterCalls: number; feasibilityHits: number; scoreCalls: number; scoreHits: number };
   queue: { active: number; backoff: number; unschedulable: number; inflight: number };
 }
@@ -101,7 +103,7 @@ async function workerMain(port: NonNullable<typeof parentPort>, o: Omit<Schedule
     const stats: SchedulerWorkerStats = {
       bound: s?.bound.length ?? 0,
       ...(s?.loopStartedAt !== undefined ? { loopStartedAt: performance.timeOrigin + s.loopStartedAt } : {}),
-      ...(m.latencies && s ? { latenciesMs: s.bound.map((b) => b.ms) } : {}),
+      ...(m.latencies && s ? { latenciesMs: s.bound.map((b) => b.ms), boundAtMs: s.bound.map((b) => performance.timeOrigin + b.at) } : {}),
       algorithm: { ...(s?.algorithm.stats ?? { cycles: 0, filterCalls: 0, feasibilityHits: 0, scoreCalls: 0, scoreHits: 0 }) },
       queue: s?.queue.stats() ?? { active: 0, backoff: 0, unschedulable: 0, inflight: 0 },
     };

@@ -5,7 +5,7 @@ import { defaultSchedulerConfig } from '../../config';
 import { buildProfile } from '../../profile';
 import { CycleState, type Status } from '../../types';
 import { world } from '../fixtures';
-import { createDefaultPreemption, NOT_HELPFUL, selectVictims, type Pdb } from './default-preemption';
+import { createDefaultPreemption, NOT_ELIGIBLE_TERMINATING, NOT_HELPFUL, selectVictims, type Pdb } from './default-preemption';
 
 function setup(bound: Array<[string, string, object]>) {
   const w = world({ n1: { cpu: '4' }, n2: { cpu: '4' } }, bound);
@@ -44,4 +44,29 @@ test('postFilter nominates the cheapest node and explains when preemption cannot
   assert.equal(none.status.reasons[0], `preemption: 0/2 nodes are available: 2 ${NOT_HELPFUL}.`, `message: got ${none.status.reasons[0]}`);
   const never = pf.postFilter(new CycleState(), w.pod('p', { cpu: '4', priority: 10, preemptionPolicy: 'Never' }), new Map([['n1', insufficient]]), fw);
   assert.equal(never.nominatedNodeName, undefined, 'preemptionPolicy Never must not preempt');
+});
+
+test('postFilter waits for victims preempted on the nominated node (PodEligibleToPreemptOthers)', () => {
+  const deleting = { metadata: { deletionTimestamp: '2025-01-01T00:00:00Z' } };
+  const byPreemption = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' };
+  const insufficient: Status = { code: 'Unschedulable', reasons: ['Insufficient cpu'], plugin: 'NodeResourcesFit' };
+  const unresolvable: Status = { code: 'UnschedulableAndUnresolvable', reasons: ['x'], plugin: 'NodeAffinity' };
+  const cases: Array<{ name: string; conditions: object[]; n1: Status; wantMsg?: string; wantNominated?: string }> = [
+    { name: 'victim terminating by preemption: not eligible, keeps waiting', conditions: [byPreemption], n1: insufficient, wantMsg: NOT_ELIGIBLE_TERMINATING },
+    { name: 'terminating for another reason: preempts again', conditions: [], n1: insufficient, wantNominated: 'n2' },
+    { name: 'nominated node now unresolvable: preempts elsewhere', conditions: [byPreemption], n1: unresolvable, wantNominated: 'n2' },
+  ];
+  for (const c of cases) {
+    const { w, fw } = setup([]);
+    const going = w.pod('going', { cpu: '4', priority: 1 });
+    const pod = { ...going, pod: { ...going.pod, metadata: { ...going.pod.metadata, ...deleting.metadata }, status: { conditions: c.conditions as never } } };
+    w.cache.addPod(pod, 'n1');
+    w.cache.addPod(w.pod('other', { cpu: '4', priority: 1 }), 'n2');
+    const pf = createDefaultPreemption({}, w.handle);
+    const pre = w.pod('p', { cpu: '4', priority: 10 });
+    const preemptor = { ...pre, pod: { ...pre.pod, status: { nominatedNodeName: 'n1' } } };
+    const res = pf.postFilter(new CycleState(), preemptor, new Map([['n1', c.n1], ['n2', insufficient]]), fw);
+    assert.equal(res.nominatedNodeName, c.wantNominated, `${c.name}: nominated: got ${res.nominatedNodeName}, want ${c.wantNominated}`);
+    if (c.wantMsg) assert.deepEqual(res.status.reasons, [c.wantMsg], `${c.name}: reasons: got ${JSON.stringify(res.status.reasons)}, want ${c.wantMsg}`);
+  }
 });

@@ -17,6 +17,10 @@ export const NAME = 'DefaultPreemption';
 export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 export const NO_VICTIMS = 'No preemption victims found for incoming pod';
 export const NOT_ELIGIBLE = 'not eligible due to preemptionPolicy=Never.';
+export const NOT_ELIGIBLE_TERMINATING = 'not eligible due to a terminating pod on the nominated node.';
+/** The condition the scheduler puts on a victim before deleting it (upstream's DisruptionTarget). */
+export const DISRUPTION_TARGET = 'DisruptionTarget';
+export const REASON_PREEMPTION_BY_SCHEDULER = 'PreemptionByScheduler';
 
 export interface Pdb {
   namespace: string;
@@ -31,6 +35,9 @@ export interface Candidate {
 }
 
 const terminating = (p: PodInfo): boolean => !!p.pod.metadata?.deletionTimestamp;
+/** Being deleted because a scheduler preempted it (upstream's podTerminatingByPreemption). */
+const terminatingByPreemption = (p: PodInfo): boolean =>
+  terminating(p) && (p.pod.status?.conditions ?? []).some((c) => c.type === DISRUPTION_TARGET && c.status === 'True' && c.reason === REASON_PREEMPTION_BY_SCHEDULER);
 
 /** The victims on one node, or undefined when removing every lower-priority pod does not help. */
 export function selectVictims(cycleState: CycleState, pod: PodInfo, node: NodeInfo, fw: FilterRunner, pdbs: readonly Pdb[]): Candidate | undefined {
@@ -86,11 +93,14 @@ export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): P
     postFilter(state, pod, statuses, fw): PostFilterResult {
       const n = statuses.size;
       if (pod.pod.spec?.preemptionPolicy === 'Never') return { status: unschedulable(NOT_ELIGIBLE) };
+      // Upstream's PodEligibleToPreemptOthers: while victims preempted for this pod on its nominated node
+      // are still terminating, wait for them rather than preempt more (unless that node is now
+      // unresolvable for it). The pod keeps its nomination.
       const nominated = pod.pod.status?.nominatedNodeName;
-      if (nominated) {
+      if (nominated && statuses.get(nominated)?.code !== 'UnschedulableAndUnresolvable') {
         const ni = h.cache.nodes.get(nominated);
-        if (ni && [...ni.pods.values()].some((p) => terminating(p) && p.priority < pod.priority)) {
-          return { nominatedNodeName: nominated, status: unschedulable(`preemption: victims on node ${nominated} are still terminating`) };
+        if (ni && [...ni.pods.values()].some((p) => p.priority < pod.priority && terminatingByPreemption(p))) {
+          return { status: unschedulable(NOT_ELIGIBLE_TERMINATING) };
         }
       }
       const pdbs = h.pdbs?.() ?? [];
