@@ -1,6 +1,7 @@
 // iptables mode: kube-proxy-style NAT chains (iptables-rules.ts) written with `iptables-restore --noflush`,
 // rewriting only the chains whose rules changed since the last successful sync.
 import type { AddressManager } from './addresses';
+import { createConntrackFlusher, staleUdpFlows } from './conntrack';
 import { mustExec, type Exec } from './exec';
 import { buildNatChains, CHAIN_PREFIX, firewallPayload, JUMPS, restorePayload } from './iptables-rules';
 import type { LogFn, Proxier, ServicePortInfo } from './types';
@@ -12,6 +13,8 @@ export interface IptablesProxierOptions {
   nodePortAddresses?: string[];
   /** When set, new connections to a ClusterIP that no rule DNATed are rejected (filter INPUT). */
   serviceCidr?: string;
+  /** Flush UDP conntrack entries made stale by a sync (conntrack.ts; default true). */
+  flushConntrack?: boolean;
   log: LogFn;
 }
 
@@ -51,6 +54,15 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
   /** Chain → joined rules as last written; undefined means "unknown: rewrite everything". */
   let written: Map<string, string> | undefined;
   const lastWrite = { changed: [] as string[], removed: [] as string[] };
+  const conntrack = opts.flushConntrack === false ? undefined : createConntrackFlusher(exec, log);
+  /** The state the kernel's rules reflect, to find UDP flows a sync made stale. */
+  let applied: readonly ServicePortInfo[] | undefined;
+  /** After the rules changed: entries still pointing at removed endpoints go (kube-proxy's cleanup). */
+  const flushStale = async (state: ServicePortInfo[]): Promise<void> => {
+    const flows = staleUdpFlows(applied, state);
+    applied = state;
+    if (conntrack && flows.length) await conntrack.flush(flows);
+  };
 
   async function ensureJumps(): Promise<void> {
     for (const j of JUMPS) {
@@ -76,7 +88,10 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
       lastWrite.removed = removed;
       // Rules first, then ClusterIPs on berth0: an address never answers locally before its rules exist.
       const syncAddresses = async (): Promise<void> => opts.addresses?.sync(new Set(state.map((s) => s.clusterIP)));
-      if (changed.length === 0 && removed.length === 0) return syncAddresses();
+      if (changed.length === 0 && removed.length === 0) {
+        await syncAddresses();
+        return flushStale(state);
+      }
       written = undefined; // a failed restore leaves the kernel state unknown → full rewrite next time
       await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(chains, changed, removed));
       if (first) {
@@ -85,6 +100,7 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
       }
       written = joined;
       await syncAddresses();
+      await flushStale(state);
       log('debug', `proxy/iptables: wrote ${changed.length} chain(s), removed ${removed.length}`);
     },
     async describe() {
@@ -104,6 +120,7 @@ export function createIptablesProxier(opts: IptablesProxierOptions): IptablesPro
         if (chains.length > 0) await mustExec(exec, 'iptables-restore', ['-w', '5', '--noflush'], restorePayload(new Map(), [], chains, table));
       }
       written = undefined;
+      applied = undefined;
       if (opts.addresses) await opts.addresses.cleanup();
     },
   };

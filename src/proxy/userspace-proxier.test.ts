@@ -98,3 +98,33 @@ test('userspace proxier', async (t) => {
   ];
   for (const c of cases) await t.test(c.name, c.run);
 });
+
+test('userspace proxier, UDP: a client keeping its source port moves off a removed endpoint', async (t) => {
+  const dgram = await import('node:dgram');
+  const backends = await Promise.all(['127.0.0.31', '127.0.0.32'].map((ip, i) => new Promise<{ ip: string; port: number; close: () => void }>((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.on('message', (_m, r) => s.send(`u${i}`, r.port, r.address));
+    s.bind(0, ip, () => resolve({ ip, port: s.address().port, close: () => s.close() }));
+  })));
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.55', r));
+  const p = createUserspaceProxier({ nodeIP: '127.0.0.41', log: () => undefined });
+  t.after(async () => { client.close(); backends.forEach((b) => b.close()); await p.cleanup(); });
+  const ask = (): Promise<string> => new Promise((resolve) => {
+    const timer = setTimeout(() => { client.off('message', on); resolve('timeout'); }, 2000);
+    const on = (m: Buffer): void => { clearTimeout(timer); resolve(m.toString()); };
+    client.once('message', on);
+    client.send('q', 18053, '127.0.0.40');
+  });
+  const udp = (i: number): ServicePortInfo => sp({ key: 'ns/dns:dns', protocol: 'UDP', port: 18053, clusterEndpoints: [ep(backends[i]!.ip, backends[i]!.port)] });
+  const cases = [
+    { name: 'first endpoint', state: udp(0), want: 'u0' },
+    { name: 'same endpoint again (session kept)', state: udp(0), want: 'u0' },
+    { name: 'endpoint replaced: the same client source port reaches the new one', state: udp(1), want: 'u1' },
+  ];
+  for (const c of cases) {
+    await p.sync([c.state]);
+    const got = await ask();
+    assert.equal(got, c.want, `${c.name}: got ${got}, want ${c.want}`);
+  }
+});

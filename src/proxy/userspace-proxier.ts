@@ -37,6 +37,8 @@ interface Listener {
   id: string;
   key: string;
   route: Route;
+  /** Called after route.endpoints changed: UDP drops sessions whose endpoint is gone. */
+  prune?(): void;
   close(): void;
 }
 
@@ -130,7 +132,7 @@ function tcpListener(id: string, key: string, host: string, port: number, route:
 
 function udpListener(id: string, key: string, host: string, port: number, route: Route, opts: { clock: Clock; log: LogFn; idleMs: number }): Promise<Listener> {
   const balancer = new Balancer(opts.clock);
-  const sessions = new Map<string, { sock: dgram.Socket; last: number }>();
+  const sessions = new Map<string, { sock: dgram.Socket; last: number; ip: string; port: number }>();
   const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false });
   const sweep = setInterval(() => {
     const now = opts.clock.now();
@@ -143,6 +145,12 @@ function udpListener(id: string, key: string, host: string, port: number, route:
   sock.on('message', (msg, rinfo) => {
     const key = `${rinfo.address}:${rinfo.port}`;
     let s = sessions.get(key);
+    if (s && !route.endpoints.some((e) => e.ip === s!.ip && e.port === s!.port)) {
+      // Its endpoint was removed: like kube-proxy's conntrack flush, the client's next datagram picks anew.
+      s.sock.close();
+      sessions.delete(key);
+      s = undefined;
+    }
     if (!s) {
       const ep = balancer.pick(route, rinfo.address, new Set());
       if (!ep) return;
@@ -154,7 +162,7 @@ function udpListener(id: string, key: string, host: string, port: number, route:
       });
       up.on('error', () => undefined);
       up.connect(ep.port, ep.ip);
-      s = { sock: up, last: opts.clock.now() };
+      s = { sock: up, last: opts.clock.now(), ip: ep.ip, port: ep.port };
       sessions.set(key, s);
     }
     s.last = opts.clock.now();
@@ -176,6 +184,13 @@ function udpListener(id: string, key: string, host: string, port: number, route:
         id,
         key,
         route,
+        prune: () => {
+          for (const [k, s] of sessions) {
+            if (route.endpoints.some((e) => e.ip === s.ip && e.port === s.port)) continue;
+            s.sock.close();
+            sessions.delete(k);
+          }
+        },
         close: () => {
           clearInterval(sweep);
           for (const s of sessions.values()) s.sock.close();
@@ -242,6 +257,7 @@ export function createUserspaceProxier(opts: UserspaceProxierOptions): Userspace
           existing.route.endpoints = w.endpoints;
           if (w.affinityMs === undefined) delete existing.route.affinityMs;
           else existing.route.affinityMs = w.affinityMs;
+          existing.prune?.();
           continue;
         }
         const route: Route = { endpoints: w.endpoints, ...(w.affinityMs !== undefined ? { affinityMs: w.affinityMs } : {}) };
