@@ -6,6 +6,7 @@ import { disruptionController } from './disruption/disruption';
 import { endpointsController } from './endpoints/endpoints';
 import { endpointSliceController } from './endpoints/endpointslice';
 import { garbageCollectorController } from './garbagecollector/garbagecollector';
+import { hpaController } from './hpa/hpa';
 import { jobController } from './job/job';
 import { namespaceController } from './namespace/namespace';
 import { nodeLifecycleController } from './nodelifecycle/nodelifecycle';
@@ -36,5 +37,6 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   statefulset: statefulSetController,
   disruption: disruptionController,
   resourcequota: resourceQuotaController,
+  horizontalpodautoscaling: hpaController,
   'persistentvolume-binder': volumeController,
 };
