@@ -10,7 +10,7 @@ import {
   createClient, createEventRecorder, createSharedInformerFactory, realClock, runLeaderElection,
   type ClientConfig, type Clock,
 } from '../../client';
-import type { ControllerMetrics } from './metrics';
+import { defaultControllerMetrics, type ControllerMetrics } from './metrics';
 import { startController } from './runner';
 import type { ControllerFactory, Log } from './types';
 
@@ -26,7 +26,7 @@ export interface RunControllersOptions {
   leaderElect?: boolean;
   /** Leader election identity (default `<hostname>_<uuid>`). */
   identity?: string;
-  /** Where queue depth, reconcile latency and retries are counted (see createControllerMetrics). */
+  /** Where queue depth, queue and reconcile latency and retries are counted (default: the process-wide registry `metrics()` renders). */
   metrics?: ControllerMetrics;
   /** Workers per controller, overriding each controller's default. */
   workers?: number;
@@ -52,7 +52,7 @@ export async function runControllers(opts: RunControllersOptions & { registry: R
     const informers = createSharedInformerFactory(client, { onError: (e, where) => log('warn', `informer: ${where}: ${String(e)}`) });
     const recorder = createEventRecorder(client, { component: 'controller-manager', clock, onError: (e) => log('debug', `event: ${String(e)}`) });
     const running = names.map((name) => startController({
-      name, factory: opts.registry[name]!, client, informers, recorder, clock, log, metrics: opts.metrics, workers: opts.workers,
+      name, factory: opts.registry[name]!, client, informers, recorder, clock, log, metrics: opts.metrics ?? defaultControllerMetrics, workers: opts.workers,
     }));
     informers.start(signal);
     const ready = informers.waitForCacheSync(signal);

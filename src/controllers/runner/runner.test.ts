@@ -95,3 +95,33 @@ test('runner: workers do not start until caches are synced, and stop when the si
   await h.clock.tick(10);
   assert.equal(calls, 1, `got ${calls} reconciles after stop, want 1`);
 });
+
+test('runner metrics: queue latency is the time a key waited for a worker', async () => {
+  const h = harness(async (req) => {
+    if (req.name === 'slow') await h.clock.sleep(1500);
+  });
+  const ac = new AbortController();
+  const done = h.rc.run(ac.signal, Promise.resolve(true));
+  h.ctx().enqueue('ns/slow');
+  h.ctx().enqueue('ns/next'); // waits 1.5 s behind the only worker
+  await h.clock.tick(0);
+  await h.clock.tick(1500);
+  await h.clock.tick(0);
+  const text = h.metrics.text();
+  assert.match(text, /workqueue_queue_duration_seconds_count\{name="test"\} 2\n/, `want 2 observations: ${text}`);
+  assert.match(text, /workqueue_queue_duration_seconds_sum\{name="test"\} 1\.5\n/, `want 0 + 1.5 s: ${text}`);
+  assert.match(text, /workqueue_queue_duration_seconds_bucket\{name="test",le="1"\} 1\n/, `one under 1 s: ${text}`);
+  assert.match(text, /workqueue_adds_total\{name="test"\} 2\n/, `adds: ${text}`);
+  ac.abort();
+  await done;
+});
+
+test('runner metrics: metrics() renders the process-wide registry', async () => {
+  const { defaultControllerMetrics, metrics } = await import('./metrics');
+  defaultControllerMetrics.register('probe', () => 7);
+  defaultControllerMetrics.observed('probe', 0.02, false);
+  const text = metrics();
+  for (const want of ['# TYPE workqueue_depth gauge', 'workqueue_depth{name="probe"} 7', 'controller_reconcile_total{controller="probe",result="error"} 1', 'controller_reconcile_time_seconds_bucket{controller="probe",le="0.025"} 1']) {
+    assert.ok(text.includes(want), `metrics() lacks ${want}:\n${text}`);
+  }
+});

@@ -32,14 +32,21 @@ export function startController(o: StartControllerOptions): RunningController {
   const queue = createWorkQueue<string>({ clock: o.clock, rateLimiter: o.rateLimiter ?? defaultControllerRateLimiter<string>(o.clock) });
   const depth = (): number => queue.len() + queue.delayedLen();
   o.metrics?.register(o.name, () => queue.len());
+  /** When each waiting key was (or is due to be) added, for workqueue_queue_duration_seconds. */
+  const since = new Map<string, number>();
+  const mark = (key: string, at: number): void => {
+    if (o.metrics && !since.has(key)) since.set(key, at);
+  };
   const controller = o.factory({
     client: o.client, informers: o.informers, recorder: o.recorder, clock: o.clock, log: o.log,
     enqueue(key) {
       o.metrics?.added(o.name);
+      mark(key, o.clock.now());
       queue.add(key);
     },
     enqueueAfter(key, ms) {
       o.metrics?.added(o.name);
+      mark(key, o.clock.now() + Math.max(0, ms));
       queue.addAfter(key, ms);
     },
   });
@@ -49,6 +56,11 @@ export function startController(o: StartControllerOptions): RunningController {
       const next = await queue.get();
       if (next.shutdown) return;
       const key = next.item;
+      const added = since.get(key);
+      if (added !== undefined) {
+        since.delete(key);
+        o.metrics?.queued(o.name, Math.max(0, o.clock.now() - added) / 1000);
+      }
       const started = performance.now();
       try {
         const res = await controller.reconcile(requestFromKey(key), signal);
