@@ -3,17 +3,32 @@
 import { isConflict, isNotFound, Resources, type Client } from '../client';
 import type { LogFn, Service } from './types';
 
-/** The status a node's proxy wants for a LoadBalancer Service, or undefined when nothing must change. */
+/** Whether berth serves this Service as its load balancer: type LoadBalancer without a loadBalancerClass (another implementation's). */
+export function servedAsLoadBalancer(svc: Service): boolean {
+  return svc.spec?.type === 'LoadBalancer' && !svc.spec.loadBalancerClass;
+}
+
+/**
+ * The status a node's proxy wants for a Service, or undefined when nothing must change: a LoadBalancer
+ * Service we serve lists this node's address; one that is no longer of type LoadBalancer loses it (as k3s'
+ * ServiceLB does). A Service with a loadBalancerClass belongs to another implementation: never touched.
+ */
 export function desiredIngress(svc: Service, nodeIP: string): Service | undefined {
-  if (svc.spec?.type !== 'LoadBalancer') return undefined;
   const ingress = svc.status?.loadBalancer?.ingress ?? [];
+  if (svc.spec?.type !== 'LoadBalancer') {
+    if (!ingress.some((i) => i.ip === nodeIP)) return undefined;
+    const next = structuredClone(svc) as Service;
+    next.status = { ...next.status, loadBalancer: { ingress: ingress.filter((i) => i.ip !== nodeIP) } };
+    return next;
+  }
+  if (!servedAsLoadBalancer(svc)) return undefined;
   if (ingress.some((i) => i.ip === nodeIP)) return undefined;
   const next = structuredClone(svc) as Service;
   next.status = { ...next.status, loadBalancer: { ingress: [...ingress, { ip: nodeIP, ipMode: 'VIP' }].sort((a, b) => ((a.ip ?? '') < (b.ip ?? '') ? -1 : 1)) } };
   return next;
 }
 
-/** Writes services/status for every LoadBalancer Service missing this node's address. Conflicts retry on the next sync. */
+/** Writes services/status wherever desiredIngress wants a change. Conflicts retry on the next sync. */
 export async function publishLoadBalancerStatus(client: Client, services: readonly Service[], nodeIP: string, log: LogFn): Promise<void> {
   for (const svc of services) {
     const next = desiredIngress(svc, nodeIP);

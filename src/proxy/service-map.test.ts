@@ -70,6 +70,15 @@ test('buildServicePorts', () => {
       },
     },
     {
+      name: 'LoadBalancer of another loadBalancerClass: NodePort served, no address of ours',
+      services: [svc('other', { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', clusterIP: '10.43.0.9', ports: [{ name: 'http', port: 80, nodePort: 30081 }] })],
+      slices: [slice('other', [{ ip: '10.0.0.1', node: 'n1' }])],
+      check: (r) => {
+        assert.equal(r[0]!.nodePort, 30081, `nodePort got ${r[0]!.nodePort}`);
+        assert.deepEqual(r[0]!.loadBalancerIPs, [], `LB addresses got ${JSON.stringify(r[0]!.loadBalancerIPs)}, want none`);
+      },
+    },
+    {
       name: 'ClusterIP type ignores a stray nodePort; Cluster policies use every endpoint',
       services: [svc('c', { type: 'ClusterIP', clusterIP: '10.43.0.8', ports: [{ name: 'http', port: 80, nodePort: 30001 }] })],
       slices: [slice('c', [{ ip: '10.0.0.1', node: 'n1' }, { ip: '10.0.0.2', node: 'n2' }])],

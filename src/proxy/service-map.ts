@@ -2,6 +2,7 @@
 // Endpoint choice follows kube-proxy's CategorizeEndpoints: ready endpoints; when none is ready, the
 // serving+terminating ones (so a rolling update never blackholes traffic); Local policies use only this
 // node's endpoints.
+import { servedAsLoadBalancer } from './lb-status';
 import type { Endpoint, EndpointSlice, Protocol, Service, ServicePortInfo } from './types';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -72,8 +73,9 @@ export function buildServicePorts(services: readonly Service[], slices: readonly
     const namespace = svc.metadata?.namespace ?? '';
     const name = svc.metadata?.name ?? '';
     const svcSlices = byService.get(`${namespace}/${name}`) ?? [];
-    const isLB = spec.type === 'LoadBalancer';
-    const isNodePort = spec.type === 'NodePort' || isLB;
+    // A loadBalancerClass names another implementation: we still serve its NodePorts, not an address of ours.
+    const isLB = servedAsLoadBalancer(svc);
+    const isNodePort = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined;
     for (const p of spec.ports ?? []) {
       const protocol = p.protocol ?? 'TCP';

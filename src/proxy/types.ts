@@ -20,6 +20,7 @@ export interface Service extends KubeObject {
     ports?: ServicePortSpec[];
     externalIPs?: string[];
     sessionAffinity?: 'None' | 'ClientIP';
+    loadBalancerClass?: string;
     sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
     externalTrafficPolicy?: 'Cluster' | 'Local';
     internalTrafficPolicy?: 'Cluster' | 'Local';
