@@ -31,8 +31,10 @@ export async function explainPod(client: Client, namespace: string, name: string
   const key = `${namespace}/${name}`;
   for (const p of pods.items) {
     const k = `${p.metadata?.namespace}/${p.metadata?.name}`;
-    if (k === key || !p.spec?.nodeName || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-    cache.addPod(createPodInfo(p), p.spec.nodeName);
+    if (k === key || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    if (p.spec?.nodeName) cache.addPod(createPodInfo(p), p.spec.nodeName);
+    // Pending pods nominated by preemption hold their room for pods of lower priority, as in the scheduler.
+    else if (p.status?.nominatedNodeName) cache.nominate(createPodInfo(p), p.status.nominatedNodeName);
   }
   const handle: Handle = {
     cache,
@@ -83,5 +85,16 @@ export async function explainPod(client: Client, namespace: string, name: string
     if (st) lines.push(`${n.name.padEnd(width)}  rejected  ${st.plugin ?? '?'}: ${st.reasons.join(', ')}${st.code === 'UnschedulableAndUnresolvable' ? ' (preemption cannot help)' : ''}`);
   }
   if (byScore[0]) lines.push(`Best node: ${byScore[0].node}`);
+  else if (all.length > 0) {
+    // What PostFilter (preemption) would do now, as a dry run: nothing is deleted.
+    for (const pf of profile.postFilter) {
+      const res = pf.postFilter(state, info, statuses, algo.filterRunner(profile));
+      if (res.nominatedNodeName) {
+        lines.push(`Preemption (${pf.name}) would nominate node ${res.nominatedNodeName}, evicting ${res.victims?.map((v) => v.key).join(', ') || 'no pods'}.`);
+        break;
+      }
+      if (res.status.reasons.length) lines.push(`Preemption (${pf.name}): ${res.status.reasons.join(', ')}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestServer, type TestServer } from '../../test/support/server';
 import { createClient, Resources, type Client } from '../client/index';
+import { explainPod } from './explain';
 import { runScheduler, type RunSchedulerOptions } from './run';
 import { makeNode, makePod, overcommitted, runFakeKubelets, waitFor } from './testing';
 import type { Node, Pod } from './types';
@@ -206,7 +207,6 @@ test('profiles by schedulerName from a config file; explainPod reports rejection
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
-  const { explainPod } = await import('./explain');
   const dir = mkdtempSync(join(tmpdir(), 'sched-'));
   const path = join(dir, 'config.yaml');
   writeFileSync(path, `apiVersion: kubescheduler.config.k8s.io/v1
@@ -239,5 +239,32 @@ profiles:
     assert.match(report, /NodeResourcesFit \d+/, `score breakdown in report:\n${report}`);
   } finally {
     await env.stop();
+  }
+});
+
+test('explain pod: when no node fits, a preemption dry run says whom it would evict (nothing is deleted)', async () => {
+  const srv = await startTestServer();
+  const client = createClient({ server: srv.url, ca: Buffer.from(srv.caPem), token: srv.token });
+  try {
+    const pods = client.resource<Pod>(Resources.pods);
+    await client.resource<Node>(Resources.nodes).create(undefined, makeNode('only', { cpu: '2' }));
+    await client.resource(Resources.priorityclasses).create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 } as never);
+    await pods.create('default', makePod('low', { cpu: '1500m', nodeName: 'only' }));
+    await pods.create('default', makePod('high', { cpu: '1500m', priorityClassName: 'high', priority: 1000 }));
+    await client.resource(Resources.priorityclasses).create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high-polite' }, value: 1000, preemptionPolicy: 'Never' } as never);
+    await pods.create('default', makePod('polite', { cpu: '1500m', priorityClassName: 'high-polite', priority: 1000 }));
+    const cases = [
+      { pod: 'high', want: /Preemption \(DefaultPreemption\) would nominate node only, evicting default\/low\./ },
+      { pod: 'polite', want: /Preemption \(DefaultPreemption\): not eligible due to preemptionPolicy=Never\./ },
+    ];
+    for (const c of cases) {
+      const report = await explainPod(client, 'default', c.pod);
+      assert.match(report, c.want, `${c.pod}: report:\n${report}`);
+    }
+    const low = await pods.get('default', 'low');
+    assert.equal(low.metadata?.deletionTimestamp, undefined, `low: got deletionTimestamp ${low.metadata?.deletionTimestamp}, want none (dry run)`);
+  } finally {
+    client.close();
+    await srv.stop();
   }
 });
