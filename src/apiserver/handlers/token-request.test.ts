@@ -109,6 +109,19 @@ describe('serviceaccounts/token against the API server', () => {
     assert.equal(bad.status.authenticated, false, `tampered token review got ${JSON.stringify(bad.status)}`);
   });
 
+  it('pod admission mounts the kube-api-access volume when the service account exists', async () => {
+    type P = KubeObject & { spec: { volumes?: Array<{ name: string; projected?: unknown }>; serviceAccountName?: string; automountServiceAccountToken?: boolean; containers: Array<{ name?: string; image?: string; volumeMounts?: Array<{ name: string; mountPath: string }> }> } };
+    const pods = admin.resource<P>(Resources.pods);
+    const p = await pods.create(ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mounted' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'x' }] } });
+    const vol = p.spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'));
+    assert.ok(vol?.projected, `volumes got ${JSON.stringify(p.spec.volumes)}`);
+    assert.deepEqual(p.spec.containers[0]?.volumeMounts?.map((m) => [m.name, m.mountPath]), [[vol.name, '/var/run/secrets/kubernetes.io/serviceaccount']], `mounts got ${JSON.stringify(p.spec.containers[0]?.volumeMounts)}`);
+    const patched = await pods.patch(ns, 'mounted', 'merge', { metadata: { labels: { a: 'b' } } });
+    assert.deepEqual(patched.spec.volumes, p.spec.volumes, 'an update changed the admitted volumes');
+    const none = await pods.create(ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unmounted' }, spec: { serviceAccountName: 'robot', automountServiceAccountToken: false, containers: [{ name: 'c', image: 'x' }] } });
+    assert.equal(none.spec.volumes?.length ?? 0, 0, `volumes got ${JSON.stringify(none.spec.volumes)}, want none`);
+  });
+
   it('serves the OpenID discovery document and the JWKS', async () => {
     const cfg = await admin.request<{ issuer: string; jwks_uri: string }>('GET', '/.well-known/openid-configuration');
     assert.equal(cfg.issuer, 'https://kubernetes.default.svc.cluster.local', `issuer got ${cfg.issuer}`);

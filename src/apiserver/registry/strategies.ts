@@ -4,7 +4,7 @@
 import type { ResourceInfo } from '../../api/resources';
 import { ApiError, errors } from '../errors';
 import { AllocationError, type Allocator } from './allocator';
-import { isObj, meta, str, type Obj } from './object';
+import { isObj, meta, randomSuffix, str, type Obj } from './object';
 import { baseStrategy, podGracePeriod, podQosClass, type AdmissionContext, type Strategy } from './strategy';
 
 export interface StrategyDeps {
@@ -21,6 +21,7 @@ export function strategyFor(info: ResourceInfo, deps: StrategyDeps): Strategy {
         const status: Obj = { phase: 'Pending', qosClass: podQosClass(obj) };
         obj.status = status;
         admitPriority(obj, ctx);
+        admitServiceAccountToken(obj, ctx);
       };
       s.gracePeriod = podGracePeriod;
       s.prepareForStatusUpdate = (obj, old) => {
@@ -85,6 +86,54 @@ function admitPriority(pod: Obj, ctx: AdmissionContext): void {
   sp.priority = value;
   if (pc && typeof pc.preemptionPolicy === 'string') sp.preemptionPolicy = pc.preemptionPolicy;
   else if (sp.preemptionPolicy === undefined) sp.preemptionPolicy = 'PreemptLowerPriority';
+}
+
+export const SA_TOKEN_VOLUME_PREFIX = 'kube-api-access-';
+export const SA_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** Upstream's TokenVolumeSource: the bound token (3607 s), the cluster CA and the namespace. */
+export function tokenVolumeSource(): Obj {
+  return {
+    defaultMode: 0o644,
+    sources: [
+      { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+    ],
+  };
+}
+
+/**
+ * ServiceAccount admission's token mount (plugin/pkg/admission/serviceaccount): unless the pod or its service
+ * account sets automountServiceAccountToken: false, every init and app container without a mount at
+ * /var/run/secrets/kubernetes.io/serviceaccount gets the kube-api-access-<rand> projected volume there.
+ * Unlike upstream, a pod whose service account does not exist (yet) is admitted without the mount instead of
+ * refused, so servers without the service-account controller keep accepting pods.
+ */
+export function admitServiceAccountToken(pod: Obj, ctx: AdmissionContext): void {
+  const m = meta(pod);
+  const ann = isObj(m.annotations) ? m.annotations : {};
+  if (ann['kubernetes.io/config.mirror'] !== undefined) return;
+  const spec = isObj(pod.spec) ? pod.spec : {};
+  const saName = str(spec.serviceAccountName) || 'default';
+  const sa = ctx.lookup('', 'serviceaccounts', String(m.namespace ?? ''), saName);
+  if (!sa) return;
+  const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : typeof sa.automountServiceAccountToken === 'boolean' ? sa.automountServiceAccountToken : true;
+  if (!automount) return;
+  const volumes = Array.isArray(spec.volumes) ? (spec.volumes as Obj[]) : [];
+  const existing = volumes.find((v) => typeof v.name === 'string' && v.name.startsWith(SA_TOKEN_VOLUME_PREFIX));
+  const volumeName = existing ? String(existing.name) : `${SA_TOKEN_VOLUME_PREFIX}${randomSuffix()}`;
+  let needed = false;
+  for (const list of [spec.initContainers, spec.containers]) {
+    if (!Array.isArray(list)) continue;
+    for (const c of list as Obj[]) {
+      const mounts = Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : [];
+      if (mounts.some((vm) => vm.mountPath === SA_TOKEN_MOUNT_PATH)) continue;
+      c.volumeMounts = [...mounts, { name: volumeName, readOnly: true, mountPath: SA_TOKEN_MOUNT_PATH }];
+      needed = true;
+    }
+  }
+  if (!existing && needed) spec.volumes = [...volumes, { name: volumeName, projected: tokenVolumeSource() }];
 }
 
 function generateJobSelector(job: Obj): void {
