@@ -174,6 +174,23 @@ test('raw front: simple requests on the lean path, the rest handed to http.Serve
       check: (got) => assert.match(got.text, /"url":"\/old"/, `got ${got.text}`),
       fallback: true,
     },
+    {
+      name: 'smuggling shapes (space before the colon, bare LF) go to Node, which rejects them',
+      writes: ['POST /s HTTP/1.1\r\nHost: a.example\r\nContent-Length : 5\r\nX: a\nContent-Length: 5\r\n\r\nhello'],
+      until: () => false,
+      check: (got, seen) => {
+        assert.match(got.text, /^HTTP\/1\.1 400/, `got ${got.text}`);
+        assert.ok(!seen.some((x) => x.url === '/s'), 'nothing reached the backend');
+      },
+      fallback: true,
+    },
+    {
+      name: 'no Host: handed to Node (400)',
+      writes: ['GET /nohost HTTP/1.1\r\n\r\n'],
+      until: () => false,
+      check: (got) => assert.match(got.text, /^HTTP\/1\.1 400/, `got ${got.text}`),
+      fallback: true,
+    },
   ];
   for (const c of cases) {
     const before = fallbacks;

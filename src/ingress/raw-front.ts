@@ -27,6 +27,10 @@ const BODY_LIMIT = 64 * 1024;
 const IDLE_TIMEOUT = 60_000;
 /** Methods the lean path carries; anything else (CONNECT, TRACE, extensions) goes to http.Server. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** A header line: token name, colon, then no CR, LF or NUL. */
+const HEADER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n\0]*$/;
+/** An origin-form target: visible ASCII only. */
+const TARGET = /^[\x21-\x7e]+$/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 /** Request headers never forwarded as sent: hop-by-hop ones, and the ones the proxy sets itself. */
 const REPLACED = new Set([
@@ -77,7 +81,7 @@ function parseRequest(buf: Buffer, l: ListenerInfo, clientIP: string): Parsed | 
   if (sp1 <= 0 || sp2 <= sp1 + 1 || line.slice(sp2 + 1) !== 'HTTP/1.1') return 'fallback';
   const method = line.slice(0, sp1);
   const target = line.slice(sp1 + 1, sp2);
-  if (!METHODS.has(method) || target.charCodeAt(0) !== 47 /* / */ || target.includes(' ')) return 'fallback';
+  if (!METHODS.has(method) || target.charCodeAt(0) !== 47 /* / */ || !TARGET.test(target)) return 'fallback';
   let host: string | undefined;
   let length: string | undefined;
   let xff: string | undefined;
@@ -91,9 +95,10 @@ function parseRequest(buf: Buffer, l: ListenerInfo, clientIP: string): Parsed | 
     const h = text.slice(pos, next);
     const hStart = pos;
     pos = next + 2;
+    // Anything a lenient backend could read differently (bare CR/LF, NUL, obs-fold, a space before the
+    // colon) goes to Node's strict parser, which rejects it: no request smuggling through the lean path.
+    if (!HEADER_LINE.test(h)) return 'fallback';
     const c = h.indexOf(':');
-    const first = h.charCodeAt(0);
-    if (c <= 0 || first === 32 || first === 9) return 'fallback'; // malformed or obs-fold: let Node judge
     const name = h.slice(0, c).toLowerCase();
     switch (name) {
       case 'host':
@@ -126,6 +131,7 @@ function parseRequest(buf: Buffer, l: ListenerInfo, clientIP: string): Parsed | 
     } else if (dropped) kept += `\r\n${h}`;
   }
   if (!dropped) kept = text;
+  if (host === undefined) return 'fallback'; // HTTP/1.1 requires Host: Node answers 400
   let bodyLength = 0;
   if (length !== undefined) {
     if (!/^\d{1,6}$/.test(length)) return 'fallback';
