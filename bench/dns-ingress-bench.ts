@@ -15,6 +15,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { get } from 'node:http';
 import { promisify } from 'node:util';
 import { createClient, Resources, type ClientConfig } from '../src/client/index';
@@ -168,6 +169,9 @@ async function main(): Promise<void> {
     await dnsLoad(Number(process.argv[i + 1]), process.argv[i + 2]!, Number(process.argv[i + 3]), Number(process.argv[i + 4] ?? 32));
     return;
   }
+  // The machine's load beside the figures: rates and p99 on two shared cores mean little without it.
+  const load = (): string => `load_avg_1m=${loadavg()[0]!.toFixed(2)} cpus=${cpus().length}`;
+  console.log(`net-bench start ${load()}`);
   const server = await startTestServer();
   const config: ClientConfig = { server: server.url, ca: Buffer.from(server.caPem), token: server.token };
   try {
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  console.log(`net-bench end ${load()}`);
 }
 
 await main();
