@@ -206,6 +206,12 @@ export class SchedulingAlgorithm {
 
   /** Weighted, normalized scores of the feasible nodes. */
   prioritize(profile: Profile, state: CycleState, pod: PodInfo, nodes: NodeInfo[], breakdown = false): NodeScore[] {
+    const { totals, by } = this.score(profile, state, pod, nodes, breakdown);
+    return nodes.map((n, i) => ({ node: n.name, total: totals[i]!, byPlugin: by?.[i] ?? {} }));
+  }
+
+  /** The scoring itself: per-node totals (and per-plugin parts when asked), no per-node objects. */
+  private score(profile: Profile, state: CycleState, pod: PodInfo, nodes: NodeInfo[], breakdown: boolean): { totals: number[]; by?: Array<Record<string, number>> } {
     for (const p of profile.preScore) {
       const st = p.preScore(state, pod, nodes);
       if (st?.code === 'Skip') state.skipScore.add(p.name);
@@ -242,7 +248,7 @@ export class SchedulingAlgorithm {
         if (by) by[i]![s.plugin.name] = v;
       }
     }
-    return nodes.map((n, i) => ({ node: n.name, total: totals[i]!, byPlugin: by?.[i] ?? {} }));
+    return by ? { totals, by } : { totals };
   }
 
   /** Runs the cycle for `pod` up to choosing a node (or failing, PostFilter included). */
@@ -261,8 +267,8 @@ export class SchedulingAlgorithm {
       const { feasible, statuses } = this.findFeasible(profile, state, pod);
       if (feasible.length === 0) return { ok: false, fit: new FitError(pod.key, numAll, statuses), state };
       if (feasible.length === 1) return { ok: true, node: feasible[0]!.name, state, feasible: 1, evaluated: numAll - 0 };
-      const scores = this.prioritize(profile, state, pod, feasible);
-      return { ok: true, node: this.selectHost(scores), state, feasible: feasible.length, evaluated: feasible.length + statuses.size };
+      const { totals } = this.score(profile, state, pod, feasible, false);
+      return { ok: true, node: feasible[this.selectBest(totals)]!.name, state, feasible: feasible.length, evaluated: feasible.length + statuses.size };
     } catch (e) {
       return { ok: false, error: `running the scheduling cycle: ${(e as Error).stack ?? String(e)}`, state };
     }
@@ -270,18 +276,23 @@ export class SchedulingAlgorithm {
 
   /** The best score; ties broken uniformly at random (reservoir sampling, injected randomness). */
   selectHost(scores: readonly NodeScore[]): string {
-    let best = scores[0]!;
+    return scores[this.selectBest(scores.map((s) => s.total))]!.node;
+  }
+
+  /** Index of the highest total; ties broken uniformly at random. */
+  private selectBest(totals: readonly number[]): number {
+    let best = 0;
     let ties = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i]!;
-      if (s.total > best.total) {
-        best = s;
+    for (let i = 1; i < totals.length; i++) {
+      const t = totals[i]!;
+      if (t > totals[best]!) {
+        best = i;
         ties = 1;
-      } else if (s.total === best.total) {
+      } else if (t === totals[best]) {
         ties++;
-        if (this.o.random() * ties < 1) best = s;
+        if (this.o.random() * ties < 1) best = i;
       }
     }
-    return best.node;
+    return best;
   }
 }
