@@ -1,10 +1,13 @@
 // The real kubectl against the in-process API server: `kubectl drain` through pods/eviction (with a
 // PodDisruptionBudget that allows it, and one that does not), and `kubectl create token` whose token then
-// works with `kubectl --token`.
+// works with `kubectl --token`. Then the real `berth server` (kubelet, controllers): a pod's projected
+// kube-api-access token, and a drain whose evictions the kubelet completes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient, ApiError, Resources, type Client, type KubeObject } from '../../src/client';
-import { startTestServer, type TestServer } from '../support/server';
+import { startBerth, startTestServer, type BerthProcess, type TestServer } from '../support/server';
 import { eventually, kubectlFor, type Kubectl } from './kubectl-helpers';
 
 interface Pod extends KubeObject {
@@ -124,5 +127,61 @@ describe('kubectl drain and kubectl create token', () => {
     const denied = await kubectl(['--token', token, 'get', 'serviceaccounts']);
     assert.notEqual(denied.code, 0, 'the token still works after its service account was deleted');
     assert.match(denied.stderr, /Unauthorized|must be logged in/, `stderr got ${denied.stderr}`);
+  });
+});
+
+describe('berth server: projected service-account token and drain with a real kubelet', () => {
+  let b: BerthProcess;
+  let k: Kubectl;
+  let node = '';
+  before(async () => {
+    b = await startBerth();
+    k = kubectlFor(b.kubeconfigPath);
+    node = await eventually('node registered', async () => (await k.ok(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim());
+    await eventually('default service account', async () => (await k(['get', 'serviceaccount', 'default'])).code === 0);
+  });
+  after(async () => {
+    // The kubelet leaves pods running when it stops (it never kills pods it lost the API for): delete them first.
+    await k(['delete', 'deployment', '--all', '--wait=false']);
+    await k(['delete', 'pods', '--all', '--grace-period=1', '--timeout=30s']);
+    const code = await b.stop();
+    if (code !== 0) console.error(b.output());
+    rmSync(b.dir, { recursive: true, force: true });
+  });
+
+  it('a pod gets the kube-api-access volume; the kubelet writes a pod-bound token that authenticates', async () => {
+    await k.ok(['run', 'tok', '--image=busybox', '--restart=Never', '--overrides={"spec":{"terminationGracePeriodSeconds":1}}', '--', 'sh', '-c', 'sleep 3600']);
+    await eventually('pod tok running', async () => (await k.ok(['get', 'pod', 'tok', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
+    const uid = await k.ok(['get', 'pod', 'tok', '-o', 'jsonpath={.metadata.uid}']);
+    const vol = await k.ok(['get', 'pod', 'tok', '-o', 'jsonpath={.spec.volumes[0].name}']);
+    assert.match(vol, /^kube-api-access-/, `volume got ${vol}`);
+    const dir = join(b.dir, 'data', 'agent', 'pods', uid, 'volumes', 'kubernetes.io~projected', vol);
+    assert.deepEqual(readdirSync(dir).filter((f) => !f.startsWith('..')).sort(), ['ca.crt', 'namespace', 'token'], `files in ${dir}`);
+    assert.equal(readFileSync(join(dir, 'namespace'), 'utf8'), 'default', 'namespace file');
+    const token = readFileSync(join(dir, 'token'), 'utf8');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number; 'kubernetes.io': { pod?: { uid: string } } };
+    assert.equal(claims['kubernetes.io'].pod?.uid, uid, `pod claim got ${JSON.stringify(claims['kubernetes.io'])}`);
+    assert.equal(claims.exp - claims.iat, 3607, `lifetime got ${claims.exp - claims.iat}`);
+    const who = await k.ok(['--token', token, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who, 'system:serviceaccount:default:default', `whoami got ${who}`);
+    await k.ok(['delete', 'pod', 'tok', '--grace-period=1']);
+    const after = await k(['--token', token, 'get', 'pods']);
+    assert.notEqual(after.code, 0, 'the pod-bound token still works after its pod was deleted');
+  });
+
+  it('kubectl drain evicts a Deployment\'s pods; the kubelet finishes the deletions', async () => {
+    await k.ok(['create', 'deployment', 'web', '--image=busybox', '--replicas=2', '--', 'sh', '-c', 'sleep 3600']);
+    await k.ok(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":1}}}}']);
+    await eventually('2 web pods running', async () => {
+      const phases = (await k.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}'])).split(' ');
+      return phases.length === 2 && phases.every((p) => p === 'Running');
+    }, 40_000);
+    const before = (await k.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ');
+    const out = await k(['drain', node, '--ignore-daemonsets', '--timeout=60s'], { timeoutMs: 90_000 });
+    assert.equal(out.code, 0, `drain exited ${out.code}:\n${out.stderr}${out.stdout}`);
+    for (const p of before) assert.match(out.stdout, new RegExp(`pod/${p} evicted`), `stdout got:\n${out.stdout}`);
+    const now = (await k.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean);
+    assert.ok(now.every((p) => !before.includes(p)), `evicted pods still listed: ${now.join(' ')}`);
+    await k.ok(['uncordon', node]);
   });
 });
