@@ -93,7 +93,7 @@ export async function explainPod(client: Client, namespace: string, name: string
         lines.push(`Preemption (${pf.name}) would nominate node ${res.nominatedNodeName}, evicting ${res.victims?.map((v) => v.key).join(', ') || 'no pods'}.`);
         break;
       }
-      if (res.status.reasons.length) lines.push(`Preemption (${pf.name}): ${res.status.reasons.join(', ')}`);
+      if (res.status.reasons.length) lines.push(`Preemption (${pf.name}): ${res.status.reasons.join(', ').replace(/^preemption: /, '')}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -5,7 +5,7 @@ import { defaultSchedulerConfig } from '../../config';
 import { buildProfile } from '../../profile';
 import { CycleState, type Status } from '../../types';
 import { world } from '../fixtures';
-import { createDefaultPreemption, NOT_ELIGIBLE_TERMINATING, NOT_HELPFUL, selectVictims, type Pdb } from './default-preemption';
+import { createDefaultPreemption, NOT_ELIGIBLE, NOT_ELIGIBLE_TERMINATING, NOT_HELPFUL, selectVictims, type Pdb } from './default-preemption';
 
 function setup(bound: Array<[string, string, object]>) {
   const w = world({ n1: { cpu: '4' }, n2: { cpu: '4' } }, bound);
@@ -44,6 +44,7 @@ test('postFilter nominates the cheapest node and explains when preemption cannot
   assert.equal(none.status.reasons[0], `preemption: 0/2 nodes are available: 2 ${NOT_HELPFUL}.`, `message: got ${none.status.reasons[0]}`);
   const never = pf.postFilter(new CycleState(), w.pod('p', { cpu: '4', priority: 10, preemptionPolicy: 'Never' }), new Map([['n1', insufficient]]), fw);
   assert.equal(never.nominatedNodeName, undefined, 'preemptionPolicy Never must not preempt');
+  assert.deepEqual(never.status.reasons, [`preemption: ${NOT_ELIGIBLE}`], `Never message: got ${JSON.stringify(never.status.reasons)}`);
 });
 
 test('postFilter waits for victims preempted on the nominated node (PodEligibleToPreemptOthers)', () => {
@@ -52,7 +53,7 @@ test('postFilter waits for victims preempted on the nominated node (PodEligibleT
   const insufficient: Status = { code: 'Unschedulable', reasons: ['Insufficient cpu'], plugin: 'NodeResourcesFit' };
   const unresolvable: Status = { code: 'UnschedulableAndUnresolvable', reasons: ['x'], plugin: 'NodeAffinity' };
   const cases: Array<{ name: string; conditions: object[]; n1: Status; wantMsg?: string; wantNominated?: string }> = [
-    { name: 'victim terminating by preemption: not eligible, keeps waiting', conditions: [byPreemption], n1: insufficient, wantMsg: NOT_ELIGIBLE_TERMINATING },
+    { name: 'victim terminating by preemption: not eligible, keeps waiting', conditions: [byPreemption], n1: insufficient, wantMsg: `preemption: ${NOT_ELIGIBLE_TERMINATING}` },
     { name: 'terminating for another reason: preempts again', conditions: [], n1: insufficient, wantNominated: 'n2' },
     { name: 'nominated node now unresolvable: preempts elsewhere', conditions: [byPreemption], n1: unresolvable, wantNominated: 'n2' },
   ];

@@ -92,7 +92,8 @@ export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): P
     name: NAME,
     postFilter(state, pod, statuses, fw): PostFilterResult {
       const n = statuses.size;
-      if (pod.pod.spec?.preemptionPolicy === 'Never') return { status: unschedulable(NOT_ELIGIBLE) };
+      // Upstream's DefaultPreemption prefixes every message of the evaluator with "preemption: ".
+      if (pod.pod.spec?.preemptionPolicy === 'Never') return { status: unschedulable(`preemption: ${NOT_ELIGIBLE}`) };
       // Upstream's PodEligibleToPreemptOthers: while victims preempted for this pod on its nominated node
       // are still terminating, wait for them rather than preempt more (unless that node is now
       // unresolvable for it). The pod keeps its nomination.
@@ -100,7 +101,7 @@ export function createDefaultPreemption(_args: unknown, h: Handle & { pdbs?(): P
       if (nominated && statuses.get(nominated)?.code !== 'UnschedulableAndUnresolvable') {
         const ni = h.cache.nodes.get(nominated);
         if (ni && [...ni.pods.values()].some((p) => p.priority < pod.priority && terminatingByPreemption(p))) {
-          return { status: unschedulable(NOT_ELIGIBLE_TERMINATING) };
+          return { status: unschedulable(`preemption: ${NOT_ELIGIBLE_TERMINATING}`) };
         }
       }
       const pdbs = h.pdbs?.() ?? [];
