@@ -207,6 +207,16 @@ test('ingress routes hosts and paths, terminates TLS with SNI, passes WebSockets
   });
   ws.close();
   assert.equal(echoed, 'b echo hello', `websocket got ${echoed}`);
+  // Over TLS: the lean front hands the decrypted connection to the HTTPS server's HTTP machinery.
+  const wssOptions = { headers: { host: 'secure.example' }, servername: 'secure.example', ca: pem.cert }; // servername: passed on to tls.connect
+  const wss = new WebSocket(`wss://127.0.0.1:${ports.https}/ws`, wssOptions);
+  const echoedTls = await new Promise<string>((resolve, reject) => {
+    wss.on('open', () => wss.send('over tls'));
+    wss.on('message', (m: Buffer) => resolve(m.toString()));
+    wss.on('error', reject);
+  });
+  wss.close();
+  assert.equal(echoedTls, 'b echo over tls', `websocket over TLS got ${echoedTls}`);
 
   // Status carries the node IP.
   let status = '';
