@@ -174,6 +174,23 @@ describe('pods/eviction against the API server', () => {
     assert.equal(Object.keys(b.status?.disruptedPods ?? {}).length, 0, `disruptedPods got ${JSON.stringify(b.status?.disruptedPods)}, want none`);
   });
 
+  it('unready pods and unhealthyPodEvictionPolicy', async () => {
+    const cases: Array<{ name: string; app: string; policy?: string; status: Pdb['status']; want: number }> = [
+      { name: 'IfHealthyBudget (default), budget not met: 429', app: 'unmet', status: { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }, want: 429 },
+      { name: 'AlwaysAllow, budget not met: evicted', app: 'always', policy: 'AlwaysAllow', status: { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }, want: 201 },
+    ];
+    for (const c of cases) {
+      await pod(`${c.app}-1`, { app: c.app }, 'Running', false);
+      await pdbs().create(ns, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: c.app }, spec: { minAvailable: 2, selector: { matchLabels: { app: c.app } }, ...(c.policy ? { unhealthyPodEvictionPolicy: c.policy } : {}) } });
+      const cur = await pdbs().get(ns, c.app);
+      cur.status = { observedGeneration: 1, disruptedPods: {}, ...c.status };
+      await pdbs().updateStatus(ns, cur);
+      const r = await evict(`${c.app}-1`);
+      assert.equal(r.code, c.want, `${c.name}: code got ${r.code} (${JSON.stringify(r.body)}), want ${c.want}`);
+      assert.equal(await deleting(`${c.app}-1`), c.want === 201, `${c.name}: deleted got ${!(c.want === 201)}, want ${c.want === 201}`);
+    }
+  });
+
   it('two budgets: 500 with upstream message', async () => {
     await pod('m1', { app: 'multi' }, 'Running', true);
     await pdb('multi-a', 'multi', { disruptionsAllowed: 1 });

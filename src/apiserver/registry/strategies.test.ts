@@ -1,7 +1,7 @@
-// ServiceAccount admission's token mount (admitServiceAccountToken) with an in-memory admission context.
+// ServiceAccount admission's token mount (admitServiceAccount) with an in-memory admission context.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { admitServiceAccountToken, SA_TOKEN_MOUNT_PATH, tokenVolumeSource } from './strategies';
+import { admitServiceAccount, SA_TOKEN_MOUNT_PATH, tokenVolumeSource } from './strategies';
 import type { Obj } from './object';
 import type { AdmissionContext } from './strategy';
 
@@ -14,7 +14,21 @@ const pod = (spec: Obj, annotations?: Record<string, string>): Obj => ({
   spec: { serviceAccountName: 'default', ...spec },
 });
 
-describe('admitServiceAccountToken', () => {
+describe('admitServiceAccount', () => {
+  it('copies the service account\'s imagePullSecrets to a pod without any', () => {
+    const sas = { 'ns/default': { metadata: { name: 'default' }, imagePullSecrets: [{ name: 'regcred' }] } };
+    const cases: Array<{ name: string; pod: Obj; want: unknown }> = [
+      { name: 'pod without secrets', pod: pod({ containers: [{ name: 'a' }] }), want: [{ name: 'regcred' }] },
+      { name: 'pod with its own', pod: pod({ imagePullSecrets: [{ name: 'mine' }], containers: [{ name: 'a' }] }), want: [{ name: 'mine' }] },
+      { name: 'automount off still copies', pod: pod({ automountServiceAccountToken: false, containers: [{ name: 'a' }] }), want: [{ name: 'regcred' }] },
+    ];
+    for (const c of cases) {
+      admitServiceAccount(c.pod, ctxWith(sas));
+      const got = (c.pod.spec as Obj).imagePullSecrets;
+      assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
+    }
+  });
+
   const sas = { 'ns/default': { metadata: { name: 'default' } }, 'ns/quiet': { metadata: { name: 'quiet' }, automountServiceAccountToken: false } };
   const cases: Array<{ name: string; pod: Obj; wantMounts: number[]; wantVolume: boolean }> = [
     { name: 'every container gets the mount', pod: pod({ initContainers: [{ name: 'i' }], containers: [{ name: 'a' }, { name: 'b' }] }), wantMounts: [1, 1, 1], wantVolume: true },
@@ -27,7 +41,7 @@ describe('admitServiceAccountToken', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      admitServiceAccountToken(c.pod, ctxWith(sas));
+      admitServiceAccount(c.pod, ctxWith(sas));
       const spec = c.pod.spec as { initContainers?: Obj[]; containers: Obj[]; volumes?: Obj[] };
       const all = [...(spec.initContainers ?? []), ...spec.containers];
       const mounts = all.map((x) => ((x.volumeMounts as Obj[] | undefined) ?? []).length);

@@ -21,7 +21,7 @@ export function strategyFor(info: ResourceInfo, deps: StrategyDeps): Strategy {
         const status: Obj = { phase: 'Pending', qosClass: podQosClass(obj) };
         obj.status = status;
         admitPriority(obj, ctx);
-        admitServiceAccountToken(obj, ctx);
+        admitServiceAccount(obj, ctx);
       };
       s.gracePeriod = podGracePeriod;
       s.prepareForStatusUpdate = (obj, old) => {
@@ -104,13 +104,14 @@ export function tokenVolumeSource(): Obj {
 }
 
 /**
- * ServiceAccount admission's token mount (plugin/pkg/admission/serviceaccount): unless the pod or its service
- * account sets automountServiceAccountToken: false, every init and app container without a mount at
+ * ServiceAccount admission (plugin/pkg/admission/serviceaccount) after defaulting set serviceAccountName: a pod
+ * without imagePullSecrets gets its service account's; unless the pod or its service account sets
+ * automountServiceAccountToken: false, every init and app container without a mount at
  * /var/run/secrets/kubernetes.io/serviceaccount gets the kube-api-access-<rand> projected volume there.
- * Unlike upstream, a pod whose service account does not exist (yet) is admitted without the mount instead of
+ * Unlike upstream, a pod whose service account does not exist (yet) is admitted unchanged instead of
  * refused, so servers without the service-account controller keep accepting pods.
  */
-export function admitServiceAccountToken(pod: Obj, ctx: AdmissionContext): void {
+export function admitServiceAccount(pod: Obj, ctx: AdmissionContext): void {
   const m = meta(pod);
   const ann = isObj(m.annotations) ? m.annotations : {};
   if (ann['kubernetes.io/config.mirror'] !== undefined) return;
@@ -118,6 +119,10 @@ export function admitServiceAccountToken(pod: Obj, ctx: AdmissionContext): void 
   const saName = str(spec.serviceAccountName) || 'default';
   const sa = ctx.lookup('', 'serviceaccounts', String(m.namespace ?? ''), saName);
   if (!sa) return;
+  const podSecrets = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : [];
+  if (podSecrets.length === 0 && Array.isArray(sa.imagePullSecrets) && sa.imagePullSecrets.length > 0) {
+    spec.imagePullSecrets = (sa.imagePullSecrets as Obj[]).map((r) => ({ name: r.name }));
+  }
   const automount = typeof spec.automountServiceAccountToken === 'boolean' ? spec.automountServiceAccountToken : typeof sa.automountServiceAccountToken === 'boolean' ? sa.automountServiceAccountToken : true;
   if (!automount) return;
   const volumes = Array.isArray(spec.volumes) ? (spec.volumes as Obj[]) : [];
