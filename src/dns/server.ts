@@ -112,20 +112,22 @@ export function createQueryHandler(opts: { zone: ClusterZone; forwarder?: Forwar
     return true;
   };
 
+  function cached(buf: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+    if (!current()) return undefined;
+    const key = memoKey(buf, transport);
+    const hit = key === undefined ? undefined : memo.get(key);
+    if (!hit) return undefined;
+    const out = Buffer.allocUnsafe(hit.length);
+    hit.copy(out);
+    out[0] = buf[0]!;
+    out[1] = buf[1]!;
+    return out;
+  }
+
   return {
-    cached(buf, transport) {
-      if (!current()) return undefined;
-      const key = memoKey(buf, transport);
-      const hit = key === undefined ? undefined : memo.get(key);
-      if (!hit) return undefined;
-      const out = Buffer.allocUnsafe(hit.length);
-      hit.copy(out);
-      out[0] = buf[0]!;
-      out[1] = buf[1]!;
-      return out;
-    },
+    cached,
     async handle(buf, transport) {
-      const hit = this.cached(buf, transport);
+      const hit = cached(buf, transport);
       if (hit) return hit;
       let q: DnsMessage;
       try {
