@@ -43,3 +43,48 @@ test('daemonset (real API): a pod per node, following node labels, rolled to a n
   const revs = (await h.client.resource(Resources.controllerrevisions).list('default')).items.filter((r) => r.metadata?.name?.startsWith('agent-'));
   assert.equal(revs.length, 2, `got ${revs.length} controller revisions`);
 });
+
+test('daemonset (real API): maxSurge rolls out without a node ever losing its available pod', async () => {
+  const nodes = h.client.resource<Node>(Resources.nodes);
+  for (const n of ['s1', 's2', 's3']) await nodes.create(undefined, { metadata: { name: n, labels: { role: 'surge' } } });
+  const dss = h.client.resource<DaemonSet>(Resources.daemonsets);
+  const pods = h.client.resource<Pod>(Resources.pods);
+  await dss.create('default', {
+    metadata: { name: 'surge' },
+    spec: {
+      selector: { matchLabels: { app: 'surge' } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: { metadata: { labels: { app: 'surge' } }, spec: { nodeSelector: { role: 'surge' }, containers: [{ name: 'c', image: 's:1' }] } },
+    },
+  } as DaemonSet);
+  const live = async (): Promise<Pod[]> => (await pods.list('default', { labelSelector: 'app=surge' })).items.filter((p) => !p.metadata.deletionTimestamp);
+  const ready = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  await eventually('3 ready pods', async () => (await live()).filter(ready).length === 3);
+  // Every intermediate state, from the watch: per node, how many live pods and whether one is ready.
+  const rv = (await pods.list('default')).metadata.resourceVersion;
+  const state = new Map<string, Pod>();
+  let maxPerNode = 0;
+  let minNodesReady = 3;
+  const ac = new AbortController();
+  const watching = (async () => {
+    for await (const ev of pods.watch('default', { resourceVersion: rv, labelSelector: 'app=surge' }, ac.signal)) {
+      const p = ev.object as Pod;
+      if (ev.type === 'DELETED' || p.metadata.deletionTimestamp) state.delete(p.metadata.uid ?? '');
+      else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') state.set(p.metadata.uid ?? '', p);
+      const per = new Map<string, Pod[]>();
+      for (const x of state.values()) per.set(targetNode(x.spec) ?? '?', [...(per.get(targetNode(x.spec) ?? '?') ?? []), x]);
+      maxPerNode = Math.max(maxPerNode, ...[...per.values()].map((x) => x.length));
+      minNodesReady = Math.min(minNodesReady, ['s1', 's2', 's3'].filter((n) => (per.get(n) ?? []).some(ready)).length);
+    }
+  })().catch(() => undefined);
+  for (const p of await live()) state.set(p.metadata.uid ?? '', p);
+  await retryConflict(() => dss.patch('default', 'surge', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 's:2' }] } } } }));
+  await eventually('rolled out with surge', async () => {
+    const ps = await live();
+    const images = ps.map((p) => (p.spec?.containers?.[0] as { image?: string } | undefined)?.image);
+    return images.length === 3 && images.every((i) => i === 's:2') && ps.every(ready);
+  }, 30_000);
+  ac.abort();
+  await watching;
+  assert.equal(minNodesReady, 3, `a node was observed without a ready pod (min ${minNodesReady} of 3 nodes ready)`);
+  assert.equal(maxPerNode, 2, `got at most ${maxPerNode} pods on a node, want 2 (old + surged new)`);
+});
