@@ -112,8 +112,8 @@ export function createBinder(d: BinderDeps): Binder {
       next.metadata.annotations = a;
       c = await pvcApi.update(c.metadata.namespace, next);
     }
-    await setClaimStatus(c, 'Bound', v);
-    d.recorder.event(claim, 'Normal', 'Bound', `Successfully bound to volume ${v.metadata.name}`);
+    const done = await setClaimStatus(c, 'Bound', v);
+    if (done !== claim) d.recorder.event(claim, 'Normal', 'Bound', `Successfully bound to volume ${v.metadata.name}`);
   }
 
   async function pending(claim: PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
