@@ -6,9 +6,10 @@
 //
 //   npm run bench:controllers [-- --quick]      (--quick: 10× smaller)
 //
-// Prints `ctrl-bench <workload> seconds=<s> pods_per_s=<x>` per workload, with the targets beside.
+// Prints `ctrl-bench <workload> seconds=<s> pods_per_s=<x> target_seconds=<t> load1=<1-min load average at the end>`.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { createClient, loadKubeconfig, Resources, type Client } from '../src/client';
@@ -61,8 +62,11 @@ async function podCount(client: Client, label: string): Promise<number> {
   return r.items.length;
 }
 
+/** The 1-minute load average: figures from a shared, busy machine are not comparable with a quiet one. */
+const load = (): string => loadavg()[0]!.toFixed(2);
+
 function print(workload: string, seconds: number, pods: number, target: number): void {
-  process.stdout.write(`ctrl-bench ${workload} seconds=${seconds.toFixed(1)} pods_per_s=${(pods / seconds).toFixed(0)} target_seconds=${target}\n`);
+  process.stdout.write(`ctrl-bench ${workload} seconds=${seconds.toFixed(1)} pods_per_s=${(pods / seconds).toFixed(0)} target_seconds=${target} load1=${load()}\n`);
 }
 
 async function main(): Promise<void> {
