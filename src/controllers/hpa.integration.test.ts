@@ -66,8 +66,15 @@ test('hpa (real API): scales a Deployment up and down through /scale, with statu
 
   usage.set('hot', 10);
   await eventually('scale-down to 1', async () => ((await deps.get('default', 'hot')).spec.replicas === 1 ? true : undefined));
-  const down = (await hpas.get('default', 'hot')).status;
-  assert.ok(down?.lastScaleTime, 'lastScaleTime set');
+  const settled = await eventually('status to settle at 1 replica', async () => {
+    const x = await hpas.get('default', 'hot');
+    return x.status?.currentReplicas === 1 && x.status.desiredReplicas === 1 ? x : undefined;
+  });
+  assert.ok(settled.status?.lastScaleTime, 'lastScaleTime set');
+  // Level-based and idempotent: several sync periods (200 ms) at a steady state write nothing.
+  await new Promise((r) => setTimeout(r, 1500));
+  const later = await hpas.get('default', 'hot');
+  assert.equal(later.metadata?.resourceVersion, settled.metadata?.resourceVersion, `got status ${JSON.stringify(later.status)}, was ${JSON.stringify(settled.status)}: a steady HPA must not be rewritten`);
 });
 
 test('hpa (real API): autoscaling/v1 objects and failing metrics report through status', async () => {

@@ -152,7 +152,7 @@ export function createHpaReconciler(d: HpaDeps): { reconcile: (req: Request) => 
       const reference = `${ref.kind}/${req.namespace}/${ref.name}`;
       const failStatus = (current: number, metrics: MetricStatus[] | null | undefined): NonNullable<HPA['status']> => ({
         ...(hpa.status?.lastScaleTime ? { lastScaleTime: hpa.status.lastScaleTime } : {}),
-        currentReplicas: current, desiredReplicas: hpa.status?.desiredReplicas ?? 0, currentMetrics: metrics ?? null,
+        currentReplicas: current, desiredReplicas: hpa.status?.desiredReplicas ?? 0, ...(metrics?.length ? { currentMetrics: metrics } : {}),
       });
 
       // The target's scale.
@@ -278,7 +278,7 @@ export function createHpaReconciler(d: HpaDeps): { reconcile: (req: Request) => 
         d.log('info', `hpa ${key}: successful rescale of ${reference}, old size: ${current}, new size: ${desired}, reason: ${rescaleReason}`);
         lastScaleTime = rfc3339(now);
       } else desired = current;
-      await writeStatus({ ...(lastScaleTime ? { lastScaleTime } : {}), currentReplicas: current, desiredReplicas: desired, currentMetrics: statuses.length ? statuses : null });
+      await writeStatus({ ...(lastScaleTime ? { lastScaleTime } : {}), currentReplicas: current, desiredReplicas: desired, ...(statuses.length ? { currentMetrics: statuses } : {}) });
       return requeue;
     },
   };
