@@ -143,3 +143,37 @@ spec:
   assert.equal(readdirSync(storage).length >= 2, true, 'directories under the storage dir');
   await k.ok(['delete', 'statefulset', 'db', '--wait=true', '--timeout=60s']);
 });
+
+test('a pod on the node whose claim is unbound waits in ContainerCreating with FailedMount', async () => {
+  await k.ok(['apply', '-f', '-'], {
+    input: `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: never }
+spec:
+  storageClassName: no-such-class
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 1Mi } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: waiter }
+spec:
+  nodeName: ${node}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - { name: c, image: busybox, command: ["sleep", "3600"], volumeMounts: [{ name: d, mountPath: /mnt }] }
+  volumes: [{ name: d, persistentVolumeClaim: { claimName: never } }]
+`,
+  });
+  const ev = await eventually('FailedMount event', async () => {
+    const out = await k.ok(['get', 'events', '--field-selector', 'involvedObject.name=waiter,reason=FailedMount', '-o', 'jsonpath={.items[*].message}']);
+    return out.includes('non-bound phase') ? out : undefined;
+  }, 30_000);
+  assert.match(ev, /PVC default\/never has non-bound phase \("Pending"\)/, `event: ${ev}`);
+  const reason = await jsonpath(['pod', 'waiter'], '{.status.containerStatuses[0].state.waiting.reason}');
+  assert.equal(reason, 'ContainerCreating', `waiting reason: got ${reason}`);
+  assert.equal(await jsonpath(['pvc', 'never'], '{.status.phase}'), 'Pending', 'claim Pending');
+  await k.ok(['delete', 'pod', 'waiter', '--wait=true', '--timeout=60s']);
+  await k.ok(['delete', 'pvc', 'never', '--wait=true', '--timeout=30s']);
+});
