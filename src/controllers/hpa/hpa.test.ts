@@ -122,6 +122,15 @@ test('hpa reconcile: failures and limits', async () => {
       conds: { ScalingActive: /missing request for memory in container c of Pod p/ },
     },
     {
+      name: 'container resource target', o: { replicas: 2, usage: { p0: 200, p1: 200 }, hpa: { metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'c', target: { type: 'Utilization', averageUtilization: 50 } } }] } }, puts: [4],
+      conds: { ScalingActive: /^True\/ValidMetricFound: .* from cpu container resource utilization \(percentage of request\)$/ },
+      event: /^Normal SuccessfulRescale New size: 4; reason: cpu container resource utilization \(percentage of request\) above target$/,
+    },
+    {
+      name: 'unsupported metric type', o: { replicas: 2, usage: { p0: 1 }, hpa: { metrics: [{ type: 'External' }] } }, puts: [],
+      conds: { ScalingActive: /^False\/FailedGetExternalMetric: .*External metrics are not supported/ },
+    },
+    {
       name: 'average value target', o: { replicas: 2, usage: { p0: 300, p1: 300 }, hpa: { metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'AverageValue', averageValue: '100m' } } }] } }, puts: [4],
       conds: { ScalingActive: /^True\/ValidMetricFound: .* from cpu resource$/ },
     },
