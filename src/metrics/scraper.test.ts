@@ -7,7 +7,9 @@ import type { Summary } from './summary';
 test('kubeletTarget reads the address and port a Node advertises', () => {
   const cases = [
     { name: 'InternalIP and port', node: { metadata: { name: 'n' }, status: { addresses: [{ type: 'Hostname', address: 'h' }, { type: 'InternalIP', address: '10.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: 12345 } } } }, want: { node: 'n', host: '10.0.0.1', port: 12345 } },
-    { name: 'Hostname and default port', node: { metadata: { name: 'n' }, status: { addresses: [{ type: 'Hostname', address: 'h' }] } }, want: { node: 'n', host: 'h', port: 10250 } },
+    { name: 'default port', node: { metadata: { name: 'n' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] } }, want: { node: 'n', host: '127.0.0.1', port: 10250 } },
+    { name: 'Hostname only: not scraped (no DNS lookups)', node: { metadata: { name: 'n' }, status: { addresses: [{ type: 'Hostname', address: 'h' }] } }, want: undefined },
+    { name: 'hollow node', node: { metadata: { name: 'n', labels: { 'berth.io/hollow': 'true' } }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } }, want: undefined },
     { name: 'no address', node: { metadata: { name: 'n' }, status: {} }, want: undefined },
     { name: 'not a node', node: null, want: undefined },
   ];

@@ -39,22 +39,22 @@ export interface Scraper {
   stop(): void;
 }
 
-/** The kubelet endpoint a Node object advertises (InternalIP, else Hostname; daemonEndpoints port, else 10250). */
+/**
+ * The kubelet endpoint a Node object advertises: its InternalIP (every berth kubelet reports its node IP there)
+ * and daemonEndpoints port (else 10250). Nodes without an InternalIP are not scraped (no DNS lookups of
+ * Hostnames), nor hollow nodes (label berth.io/hollow=true: simulated, no kubelet behind the address).
+ */
 export function kubeletTarget(node: unknown): KubeletTarget | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
-  const n = node as { metadata?: { name?: unknown }; status?: { addresses?: unknown; daemonEndpoints?: { kubeletEndpoint?: { Port?: unknown } } } };
+  const n = node as { metadata?: { name?: unknown; labels?: Record<string, string> }; status?: { addresses?: unknown; daemonEndpoints?: { kubeletEndpoint?: { Port?: unknown } } } };
   const name = n.metadata?.name;
-  if (typeof name !== 'string') return undefined;
+  if (typeof name !== 'string' || n.metadata?.labels?.['berth.io/hollow'] === 'true') return undefined;
   const addrs = Array.isArray(n.status?.addresses) ? (n.status.addresses as Array<{ type?: unknown; address?: unknown }>) : [];
-  const pick = (t: string): string | undefined => {
-    const a = addrs.find((x) => x.type === t && typeof x.address === 'string' && x.address !== '');
-    return a ? String(a.address) : undefined;
-  };
-  const host = pick('InternalIP') ?? pick('Hostname');
-  if (!host) return undefined;
+  const ip = addrs.find((x) => x.type === 'InternalIP' && typeof x.address === 'string' && x.address !== '');
+  if (!ip) return undefined;
   const p = n.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   const port = typeof p === 'number' && p > 0 ? p : 10250;
-  return { node: name, host, port };
+  return { node: name, host: String(ip.address), port };
 }
 
 /** The real fetcher: HTTPS with a client certificate; the kubelet's serving certificate is not verified (upstream's default). */
