@@ -151,6 +151,17 @@ test('raw front: simple requests on the lean path, the rest handed to http.Serve
       fallback: false,
     },
     {
+      name: 'HEAD with no route: a 404 without a body, then the next response parses',
+      writes: ['HEAD / HTTP/1.1\r\nHost: nope.example\r\n\r\nGET /after HTTP/1.1\r\nHost: a.example\r\n\r\n'],
+      until: (s) => s.includes('"/after"'),
+      check: (got) => {
+        const [first, second] = got.text.split(/(?=HTTP\/1\.1 )/);
+        assert.match(first ?? '', /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*\r\n\r\n$/, `HEAD 404 got ${JSON.stringify(first)}`);
+        assert.match(second ?? '', /^HTTP\/1\.1 200/, `next response got ${JSON.stringify(second)}`);
+      },
+      fallback: false,
+    },
+    {
       name: 'refused backend: 502',
       writes: ['GET / HTTP/1.1\r\nHost: dead.example\r\nConnection: close\r\n\r\n'],
       until: () => false,

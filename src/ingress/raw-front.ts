@@ -146,9 +146,10 @@ function parseRequest(buf: Buffer, l: ListenerInfo, clientIP: string): Parsed | 
   return { method, target, host, bodyLength, close, upstreamHead, size };
 }
 
-function simpleResponse(code: number, body: string, close: boolean): string {
+/** A response of our own (404, 502, 503); a HEAD request gets its headers only. */
+function simpleResponse(code: number, body: string, p: { close: boolean; method: string }): string {
   return `HTTP/1.1 ${code} ${REASONS[code] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
-    + `${close ? 'connection: close\r\n' : ''}\r\n${body}`;
+    + `${p.close ? 'connection: close\r\n' : ''}\r\n${p.method === 'HEAD' ? '' : body}`;
 }
 
 export function createRawFront(opts: RawFrontOptions): RawFront {
@@ -186,7 +187,10 @@ export function createRawFront(opts: RawFrontOptions): RawFront {
       while (buf && !state.busy && !handedOff && !sock.destroyed && sock.writable) {
         if (closing) { sock.destroy(); return; }
         const p = parseRequest(buf, l, clientIP);
-        if (p === 'wait') return;
+        if (p === 'wait') {
+          if (ended) sock.end(); // the client stopped sending in the middle of a request
+          return;
+        }
         if (p === 'fallback') { handOff(); return; }
         const body = p.bodyLength ? buf.subarray(p.size - p.bodyLength, p.size) : undefined;
         buf = buf.length > p.size ? buf.subarray(p.size) : undefined;
@@ -204,17 +208,17 @@ export function createRawFront(opts: RawFrontOptions): RawFront {
     };
 
     /** An answer of our own, written inside next()'s loop (which goes on with the next pipelined request). */
-    const answer = (code: number, body: string, close: boolean): void => {
-      sock.write(simpleResponse(code, body, close), 'latin1');
-      if (close) { sock.end(); forget(sock); }
+    const answer = (code: number, body: string, p: Parsed): void => {
+      sock.write(simpleResponse(code, body, p), 'latin1');
+      if (p.close) { sock.end(); forget(sock); }
     };
 
     function serve(p: Parsed, body: Buffer | undefined): void {
       const route = matchRoute(opts.table(), p.host, p.target);
-      if (!route) return answer(404, 'default backend - 404\n', p.close);
+      if (!route) return answer(404, 'default backend - 404\n', p);
       const b = route.backend;
       const r = opts.resolver.pick(b);
-      if (!r.ok) return answer(503, `503 Service Unavailable: no ready endpoints for service ${b.namespace}/${b.service} port ${b.port} (${r.reason})\n`, p.close);
+      if (!r.ok) return answer(503, `503 Service Unavailable: no ready endpoints for service ${b.namespace}/${b.service} port ${b.port} (${r.reason})\n`, p);
       state.busy = true;
       // Body bytes are views into the read buffer; copy them, since the exchange may outlive it (retries).
       forward(p, body && Buffer.from(body), r.target, b, 1);
@@ -255,7 +259,7 @@ export function createRawFront(opts: RawFrontOptions): RawFront {
             if (again.ok && (again.target.host !== t.host || again.target.port !== t.port)) return forward(p, body, again.target, b, tries + 1);
           }
           if (started || sock.destroyed) { sock.destroy(); return; }
-          sock.write(simpleResponse(502, `502 Bad Gateway: ${b.namespace}/${b.service}: ${e.message}\n`, p.close), 'latin1');
+          sock.write(simpleResponse(502, `502 Bad Gateway: ${b.namespace}/${b.service}: ${e.message}\n`, p), 'latin1');
           done(p.close);
         },
       }, { body, noBody: p.method === 'HEAD', raw: true, retry: IDEMPOTENT.has(p.method) });
