@@ -25,6 +25,8 @@ export interface Counter {
   readonly selector: LabelSelector;
   readonly topologyKey: string;
   readonly counts: Map<string, number>;
+  /** The same pods per node name (only nodes that hold some): lets a plugin count over a subset of nodes. */
+  readonly byNode: Map<string, number>;
 }
 
 export type TermKind = 'requiredAffinity' | 'requiredAntiAffinity' | 'preferredAffinity' | 'preferredAntiAffinity';
@@ -153,6 +155,9 @@ export class SchedulerCache {
       const x = (c.counts.get(v) ?? 0) + d;
       if (x > 0) c.counts.set(v, x);
       else c.counts.delete(v);
+      const y = (c.byNode.get(n.name) ?? 0) + d;
+      if (y > 0) c.byNode.set(n.name, y);
+      else c.byNode.delete(n.name);
     }
     const terms = (kind: TermKind, ts: readonly AffinityTerm[], weight: (t: AffinityTerm) => number): void => {
       for (const t of ts) {
@@ -190,12 +195,13 @@ export class SchedulerCache {
       this.counters.set(key, c); // most recently used last
       return c;
     }
-    c = { namespaces, selector, topologyKey, counts: new Map() };
+    c = { namespaces, selector, topologyKey, counts: new Map(), byNode: new Map() };
     for (const e of this.pods.values()) {
       const n = this.nodes.get(e.node);
       const v = n?.labels[topologyKey];
       if (v === undefined || (namespaces && !namespaces.has(e.info.namespace)) || !selector.matches(e.info.labels)) continue;
       c.counts.set(v, (c.counts.get(v) ?? 0) + 1);
+      c.byNode.set(e.node, (c.byNode.get(e.node) ?? 0) + 1);
     }
     this.counters.set(key, c);
     while (this.counters.size > MAX_COUNTERS) this.counters.delete(this.counters.keys().next().value as string);

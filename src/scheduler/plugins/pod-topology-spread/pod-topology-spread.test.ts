@@ -56,3 +56,42 @@ test('PodTopologySpread score prefers emptier domains (soft)', () => {
   assert.ok(scores[1]! > scores[0]!, `b1 (empty zone) must outscore a1: got ${JSON.stringify(scores)}`);
   assert.equal(scores[1], 100, `best node gets 100: got ${scores[1]}`);
 });
+
+test('PodTopologySpread counts only nodes passing the node inclusion policies (as upstream)', () => {
+  const z = (zn: string, extra: Record<string, string> = {}, taint = false): object => ({
+    labels: { 'topology.kubernetes.io/zone': zn, ...extra }, ...(taint ? { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] } : {}),
+  });
+  const withPolicy = (p: Record<string, string>) => [{ ...tsc(1)[0]!, ...p }];
+  const cases: Array<{ name: string; nodes: Record<string, object>; pod: object; want: Record<string, boolean> }> = [
+    {
+      // w1, w2 sit on a2 (pool y); the pod only goes to pool x, so zone a counts 0 for it.
+      name: 'nodeSelector excludes nodes from counting (nodeAffinityPolicy Honor, the default)',
+      nodes: { a1: z('a', { pool: 'x' }), a2: z('a', { pool: 'y' }), b1: z('b', { pool: 'x' }) },
+      pod: { ...web, nodeSelector: { pool: 'x' }, topologySpreadConstraints: tsc(1) }, want: { a1: true, b1: true },
+    },
+    {
+      name: 'nodeAffinityPolicy Ignore counts every node',
+      nodes: { a1: z('a', { pool: 'x' }), a2: z('a', { pool: 'y' }), b1: z('b', { pool: 'x' }) },
+      pod: { ...web, nodeSelector: { pool: 'x' }, topologySpreadConstraints: withPolicy({ nodeAffinityPolicy: 'Ignore' }) }, want: { a1: false, b1: true },
+    },
+    {
+      name: 'nodeTaintsPolicy Honor skips untolerated tainted nodes',
+      nodes: { a1: z('a'), a2: z('a', {}, true), b1: z('b') },
+      pod: { ...web, topologySpreadConstraints: withPolicy({ nodeTaintsPolicy: 'Honor' }) }, want: { a1: true, b1: true },
+    },
+    {
+      name: 'nodeTaintsPolicy Ignore (the default) counts tainted nodes',
+      nodes: { a1: z('a'), a2: z('a', {}, true), b1: z('b') },
+      pod: { ...web, topologySpreadConstraints: tsc(1) }, want: { a1: false, b1: true },
+    },
+  ];
+  for (const c of cases) {
+    const w = world(c.nodes as never, [['w1', 'a2', web], ['w2', 'a2', web]]);
+    const p = createPodTopologySpread({}, w.handle);
+    const pod = w.pod('p', c.pod);
+    const state = new CycleState();
+    assert.equal(p.preFilter(state, pod), undefined, `${c.name}: preFilter`);
+    const got = Object.fromEntries(Object.keys(c.want).map((n) => [n, p.filter(state, pod, w.node(n)) === undefined]));
+    assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
+  }
+});

@@ -31,7 +31,10 @@ export const SYSTEM_DEFAULT_CONSTRAINTS: DefaultConstraint[] = [
 
 interface Active {
   c: SpreadConstraint;
-  counter: Counter;
+  /** Matching pods per eligible domain (the cache's live counter, or a per-cycle count over eligible nodes). */
+  counts: ReadonlyMap<string, number>;
+  /** Counting skips some labelled nodes (node inclusion policies), so what-ifs must check eligibility too. */
+  restricted: boolean;
   /** Eligible domains (topology values) of this constraint. */
   domains: Set<string>;
   selfMatch: number;
@@ -50,7 +53,14 @@ class SpreadState implements StateData {
   }
 }
 
-const count = (a: Active, v: string): number => (a.counter.counts.get(v) ?? 0) + (a.delta.get(v) ?? 0);
+const count = (a: Active, v: string): number => (a.counts.get(v) ?? 0) + (a.delta.get(v) ?? 0);
+
+/** Does counting have to skip some nodes carrying the topology label (upstream's node inclusion policies)? */
+function restricts(pod: PodInfo, c: SpreadConstraint, all: readonly SpreadConstraint[]): boolean {
+  if (all.length > 1 || c.honorTaints) return true; // every topology key required; taints honoured
+  const spec = pod.pod.spec;
+  return c.honorNodeAffinity && (spec?.nodeSelector !== undefined || spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined);
+}
 
 function minOf(a: Active): number {
   if (a.minStale) {
@@ -96,6 +106,25 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
 
   const counterFor = (pod: PodInfo, c: SpreadConstraint): Counter => h.cache.counter(`spread|${c.key}`, new Set([pod.namespace]), c.selector, c.topologyKey);
 
+  /**
+   * Matching pods per domain, counted as upstream only on nodes that carry every constraint's topology
+   * key and pass the inclusion policies (the pod's node affinity unless nodeAffinityPolicy is Ignore;
+   * its tolerations when nodeTaintsPolicy is Honor). The common case needs no filtering and uses the
+   * cache's live counter; otherwise O(nodes holding matching pods) per cycle.
+   */
+  function countsFor(pod: PodInfo, c: SpreadConstraint, all: readonly SpreadConstraint[]): { counts: ReadonlyMap<string, number>; restricted: boolean } {
+    const counter = counterFor(pod, c);
+    if (!restricts(pod, c, all)) return { counts: counter.counts, restricted: false };
+    const counts = new Map<string, number>();
+    for (const [name, k] of counter.byNode) {
+      const n = h.cache.nodes.get(name);
+      if (!n?.node || !eligible(pod, c, n, all)) continue;
+      const v = n.labels[c.topologyKey]!;
+      counts.set(v, (counts.get(v) ?? 0) + k);
+    }
+    return { counts, restricted: true };
+  }
+
   function softConstraints(pod: PodInfo): SpreadConstraint[] {
     if (pod.spreadConstraints.length > 0) return pod.spreadConstraints.filter((c) => !c.hard);
     const sel = mergeSelectors(h.ownerSelectors(pod));
@@ -110,10 +139,11 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
   function update(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, d: 1 | -1): void {
     const st = state.read<SpreadState>(FILTER_KEY);
     if (!st || other.namespace !== pod.namespace) return;
+    const all = st.active.map((a) => a.c);
     for (const a of st.active) {
-      // The same pods the cache's counters count: matching, on a node carrying the topology label.
+      // The same pods the counts count: matching, on a node with the topology label (and eligible).
       const v = node.labels[a.c.topologyKey];
-      if (v === undefined || !a.c.selector.matches(other.labels)) continue;
+      if (v === undefined || !a.c.selector.matches(other.labels) || (a.restricted && !eligible(pod, a.c, node, all))) continue;
       const before = count(a, v);
       a.delta.set(v, (a.delta.get(v) ?? 0) + d);
       if (!a.minStale && a.domains.has(v) && a.domains.size >= a.c.minDomains) {
@@ -129,7 +159,7 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
       const hard = pod.spreadConstraints.filter((c) => c.hard);
       if (hard.length === 0) return skip;
       const active: Active[] = hard.map((c) => ({
-        c, counter: counterFor(pod, c), domains: domainsFor(pod, c, hard), selfMatch: c.selector.matches(pod.labels) ? 1 : 0,
+        c, ...countsFor(pod, c, hard), domains: domainsFor(pod, c, hard), selfMatch: c.selector.matches(pod.labels) ? 1 : 0,
         delta: new Map(), min: 0, minStale: true,
       }));
       state.write(FILTER_KEY, new SpreadState(active));
@@ -160,17 +190,23 @@ export function createPodTopologySpread(args: SpreadArgs, h: Handle): PreFilterP
         }
         return Math.log(values.size + 2);
       });
-      state.write(SCORE_KEY, { soft, weights, counters: soft.map((c) => counterFor(pod, c)) });
+      // Upstream requires every topology key on a node only for the pod's own constraints, not for the
+      // system defaults (a node without a zone label still scores by hostname).
+      const requireAll = pod.spreadConstraints.length > 0;
+      state.write(SCORE_KEY, { soft, weights, requireAll, counts: soft.map((c) => countsFor(pod, c, requireAll ? soft : [c]).counts) });
       return undefined;
     },
     score(state, _pod, node) {
-      const st = state.read<{ soft: SpreadConstraint[]; weights: number[]; counters: Counter[] }>(SCORE_KEY);
+      const st = state.read<{ soft: SpreadConstraint[]; weights: number[]; requireAll: boolean; counts: Array<ReadonlyMap<string, number>> }>(SCORE_KEY);
       if (!st) return 0;
       let s = 0;
       for (let i = 0; i < st.soft.length; i++) {
         const v = node.labels[st.soft[i]!.topologyKey];
-        if (v === undefined) return -1; // ignored node: scores 0 after normalization
-        s += (st.counters[i]!.counts.get(v) ?? 0) * st.weights[i]! + (st.soft[i]!.maxSkew - 1);
+        if (v === undefined) {
+          if (st.requireAll) return -1; // ignored node: scores 0 after normalization
+          continue;
+        }
+        s += (st.counts[i]!.get(v) ?? 0) * st.weights[i]! + (st.soft[i]!.maxSkew - 1);
       }
       return s;
     },
