@@ -65,8 +65,8 @@ function setup(o: { replicas: number; usage?: Record<string, number> | Error; hp
   const reconciler = createHpaReconciler({ client, hpas: live<HPA>(Resources.horizontalpodautoscalers), pods: live<Pod>(Resources.pods), metrics, recorder: rec, clock, log: () => undefined });
   return {
     fake, clock, rec, puts,
-    run: () => reconciler.reconcile({ namespace: 'ns', name: 'h' }),
-    status: () => fake.get<HPA>(Resources.horizontalpodautoscalers, 'ns', 'h')?.status,
+    run: (name = 'h') => reconciler.reconcile({ namespace: 'ns', name }),
+    status: (name = 'h') => fake.get<HPA>(Resources.horizontalpodautoscalers, 'ns', name)?.status,
   };
 }
 
@@ -142,4 +142,19 @@ test('hpa reconcile: failures and limits', async () => {
     for (const [type, re] of Object.entries(c.conds)) assert.match(cond(h.status(), type), re, `${c.name}: ${type}`);
     if (c.event) assert.ok(h.rec.events.some((e) => c.event!.test(e)), `${c.name}: got events ${JSON.stringify(h.rec.events)}, want ${String(c.event)}`);
   }
+});
+
+test('hpa reconcile: two HPAs over the same pods refuse to act (AmbiguousSelector)', async () => {
+  const h = setup({ replicas: 2, usage: { p0: 200, p1: 200 } });
+  const first = h.fake.get<HPA>(Resources.horizontalpodautoscalers, 'ns', 'h')!;
+  h.fake.seed<HPA>(Resources.horizontalpodautoscalers, { ...first, metadata: { name: 'h2', namespace: 'ns', generation: 1 } });
+  await h.run('h2');
+  assert.deepEqual(h.puts, [4], 'alone, the first HPA to sync scales');
+  await h.run('h');
+  assert.deepEqual(h.puts, [4], 'the second HPA over the same pods does not scale');
+  assert.equal(cond(h.status('h'), 'ScalingActive'), 'False/AmbiguousSelector: pods by selector app=web are controlled by multiple HPAs: [ns/h ns/h2]');
+  h.fake.objects.delete('horizontalpodautoscalers/ns/h2');
+  await h.run('h2'); // the deleted HPA is forgotten
+  await h.run('h');
+  assert.match(cond(h.status('h'), 'ScalingActive'), /^True\/ValidMetricFound/, 'acts again once it is the only one');
 });

@@ -6,7 +6,7 @@
 //
 //   hpa ─► scale(target) ─► metrics per spec ─► max proposal ─► normalize (stabilise, limits) ─► PUT scale
 //                                     └─ invalid metrics: ScalingActive=False, no scale-down on partial data
-import { parseLabelSelector } from '../../api/selectors';
+import { parseLabelSelector, type LabelSelector } from '../../api/selectors';
 import { formatQuantity } from '../../api/validation/quantity';
 import { objectPath, Resources, type Client, type Clock, type EventRecorder, type KubeObject, type Lister, type ResourceRef } from '../../client';
 import { rfc3339 } from '../common/conditions';
@@ -80,6 +80,31 @@ export function createHpaReconciler(d: HpaDeps): { reconcile: (req: Request) => 
   };
   const api = d.client.resource<HPA>(Resources.horizontalpodautoscalers);
   const memory = new Map<string, HpaMemory>();
+  // Each HPA's latest target selector (upstream's hpaSelectors), to refuse pods selected by several HPAs.
+  const selectors = new Map<string, LabelSelector>();
+
+  /** validateAndParseSelector: the scale's selector must exist, parse, and select pods no other HPA selects. */
+  function validateSelector(key: string, namespace: string, sel: string): { pods: Pod[] } | { error: { reason: string; message: string; event: string } } {
+    if (sel === '') return { error: { reason: 'InvalidSelector', message: "the HPA target's scale is missing a selector", event: 'SelectorRequired' } };
+    let selector: LabelSelector;
+    try {
+      selector = parseLabelSelector(sel);
+    } catch (e) {
+      selectors.delete(key);
+      return { error: { reason: 'InvalidSelector', message: `couldn't convert selector into a corresponding internal selector object: ${e instanceof Error ? e.message : String(e)}`, event: 'InvalidSelector' } };
+    }
+    selectors.set(key, selector);
+    const pods = d.pods.list(namespace).filter((p) => selector.matches(p.metadata.labels));
+    const selecting = [...selectors]
+      .filter(([k, s]) => k.startsWith(`${namespace}/`) && d.hpas.get(namespace, k.slice(namespace.length + 1)) && pods.some((p) => s.matches(p.metadata.labels)))
+      .map(([k]) => k)
+      .sort();
+    if (selecting.length > 1) {
+      const message = `pods by selector ${sel} are controlled by multiple HPAs: [${selecting.join(' ')}]`;
+      return { error: { reason: 'AmbiguousSelector', message, event: 'AmbiguousSelector' } };
+    }
+    return { pods };
+  }
 
   /** computeStatusForResourceMetricGeneric for one Resource/ContainerResource metric. */
   async function resourceProposal(hpa: HPA, spec: MetricSpec, current: number, selector: string, pods: Pod[], calc: CalcOptions): Promise<Proposal> {
@@ -131,6 +156,7 @@ export function createHpaReconciler(d: HpaDeps): { reconcile: (req: Request) => 
       const cached = d.hpas.get(req.namespace, req.name);
       if (!cached) {
         memory.delete(key);
+        selectors.delete(key);
         return {};
       }
       const hpa = structuredClone(cached);
@@ -192,24 +218,16 @@ export function createHpaReconciler(d: HpaDeps): { reconcile: (req: Request) => 
       } else {
         // computeReplicasForMetrics
         const sel = scale.status.selector ?? '';
-        let selectorError: { reason: string; message: string; event: string } | undefined;
-        if (sel === '') selectorError = { reason: 'InvalidSelector', message: "the HPA target's scale is missing a selector", event: 'SelectorRequired' };
-        else {
-          try {
-            parseLabelSelector(sel);
-          } catch (e) {
-            selectorError = { reason: 'InvalidSelector', message: `couldn't convert selector into a corresponding internal selector object: ${e instanceof Error ? e.message : String(e)}`, event: 'InvalidSelector' };
-          }
-        }
-        if (selectorError) {
-          d.recorder.event(hpa, 'Warning', selectorError.event, selectorError.message);
-          set('ScalingActive', 'False', selectorError.reason, selectorError.message);
+        const v = validateSelector(key, req.namespace, sel);
+        if ('error' in v) {
+          const { reason, message, event } = v.error;
+          d.recorder.event(hpa, 'Warning', event, message);
+          set('ScalingActive', 'False', reason, message);
           await writeStatus(failStatus(current, hpa.status?.currentMetrics));
-          d.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', selectorError.message);
+          d.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', message);
           return requeue;
         }
-        const selector = parseLabelSelector(sel);
-        const pods = d.pods.list(req.namespace).filter((p) => selector.matches(p.metadata.labels));
+        const pods = v.pods;
         const calc: CalcOptions = { ...calcBase, now };
         statuses = specs.map(() => ({ type: '' }));
         let best = 0;
