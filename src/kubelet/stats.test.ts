@@ -32,8 +32,9 @@ for (const v of variants) {
     });
     const uid = `stats-${process.pid}-${v.disableCgroups ? 'proc' : 'cg'}`;
     const sb = await rt.runPodSandbox({ uid, name: 'p', namespace: 'default', logDirectory: join(root, 'logs') });
+    // A full core's weight (1000m request), so the busy loop gets measurable cpu even on a loaded machine.
     const start = async (name: string, script: string): Promise<string> => {
-      const id = await rt.createContainer(sb, { name, image: 'x', command: ['/bin/sh', '-c', script], logPath: `${name}.log` });
+      const id = await rt.createContainer(sb, { name, image: 'x', command: ['/bin/sh', '-c', script], logPath: `${name}.log`, resources: { cpuShares: 1024 } });
       await rt.startContainer(id);
       return id;
     };
@@ -62,9 +63,14 @@ for (const v of variants) {
     const byName = new Map((second.pods[0]?.containers ?? []).map((c) => [c.name, c]));
     const busyCores = (byName.get('busy')?.cpu.usageNanoCores ?? 0) / 1e9;
     const idleCores = (byName.get('idle')?.cpu.usageNanoCores ?? 1e9) / 1e9;
-    // A busy loop gets most of a core on a 2-core machine even when other tests run; a sleeper none.
-    assert.ok(busyCores > 0.3 && busyCores < 1.2, `busy loop: got ${busyCores} cores, want about 1`);
-    assert.ok(idleCores < 0.05, `sleeper: got ${idleCores} cores, want about 0`);
+    // A lone busy loop gets about a core; how much it gets on a loaded machine depends on the load, so check
+    // only that it is clearly measured, bounded by one core, and far above a sleeper.
+    assert.ok(busyCores > 0.02 && busyCores < 1.2, `busy loop: got ${busyCores} cores, want 0.02..1.2 (about 1 on an idle machine)`);
+    assert.ok(idleCores < 0.01 && idleCores * 5 < busyCores, `sleeper: got ${idleCores} cores (busy ${busyCores}), want about 0`);
+    // The rate is the cumulative counter's slope between the two readings.
+    const cum1 = c0.find((c) => c.name === 'busy')?.cpu.usageCoreNanoSeconds ?? 0;
+    const cum2 = byName.get('busy')?.cpu.usageCoreNanoSeconds ?? 0;
+    assert.ok(cum2 > cum1, `cumulative cpu grows: got ${cum1} then ${cum2}`);
     const mem = byName.get('busy')?.memory.workingSetBytes ?? 0;
     assert.ok(mem > 64 * 1024 && mem < 512 * 1024 * 1024, `busy loop working set: got ${mem} bytes, want a plausible shell's`);
     assert.ok((byName.get('busy')?.cpu.usageCoreNanoSeconds ?? 0) > 0, 'cumulative cpu reported');

@@ -58,12 +58,12 @@ test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { t
     const r = await kubectl(['top', 'pod', '-l', 'app=burner', '--containers']);
     seen = `${r.stdout}${r.stderr}`;
     const m = /^burner-\S+\s+loop\s+(\d+)m\s+(\d+)Mi/m.exec(r.stdout);
-    return m && Number(m[1]) >= 50 ? { cpuMilli: Number(m[1]), memMi: Number(m[2]) } : undefined;
+    return m && Number(m[1]) >= 20 ? { cpuMilli: Number(m[1]), memMi: Number(m[2]) } : undefined;
   }, 120_000, () => seen);
   t.diagnostic(`kubectl top pod --containers: ${top.cpuMilli}m cpu, ${top.memMi}Mi memory after ${((Date.now() - started) / 1000).toFixed(0)} s`);
   // A lone busy loop gets about a core; with its 100m request (cpu.shares 102) it gets far less when the
   // machine is busy, so only its order of magnitude is checked: far above an idle process, at most ~a core.
-  assert.ok(top.cpuMilli >= 50 && top.cpuMilli <= 1200, `kubectl top pod: got ${top.cpuMilli}m for a busy loop, want 50m..1200m`);
+  assert.ok(top.cpuMilli >= 20 && top.cpuMilli <= 1200, `kubectl top pod: got ${top.cpuMilli}m for a busy loop, want 20m..1200m`);
 
   const nodes = await kubectl.ok(['top', 'node']);
   assert.match(nodes, /^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/m, `kubectl top node:\n${nodes}`);
