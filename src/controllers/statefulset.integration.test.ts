@@ -54,7 +54,7 @@ test('statefulset (real API): persistentVolumeClaimRetentionPolicy whenScaled De
     spec: {
       replicas: 2, serviceName: 'ret', podManagementPolicy: 'Parallel', selector: { matchLabels: { app: 'ret' } },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } as never],
       template: { metadata: { labels: { app: 'ret' } }, spec: { containers: [{ name: 'c', image: 'w:1' }] } },
     },
   } as StatefulSet);
