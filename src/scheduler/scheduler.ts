@@ -263,7 +263,10 @@ export class Scheduler {
     const forgot = this.cache.isAssumed(pod.key) && this.cache.nodeOf(pod.key) === node && this.cache.removePod(pod.key) !== undefined;
     if (this.stopping) return;
     const live = this.queue.has(pod.key);
-    this.queue.requeue(qp, { unschedulable: true, plugins: st.plugin ? [st.plugin] : [] });
+    // In-tree plugins have known cluster events; any other (out-of-tree) plugin is moved by every event,
+    // as upstream treats plugins that register no EnqueueExtensions.
+    const known = st.plugin !== undefined && (NODE_PLUGINS.has(st.plugin) || POD_DELETE_PLUGINS.has(st.plugin) || POD_ADD_PLUGINS.has(st.plugin));
+    this.queue.requeue(qp, { unschedulable: true, plugins: known ? [st.plugin!] : [] });
     if (forgot) this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS, (x) => x.info.key !== pod.key);
     if (live) this.recordFailure(pod, message, undefined);
   }
