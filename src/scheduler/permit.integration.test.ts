@@ -160,3 +160,26 @@ test('Permit rejection within the cycle: FailedScheduling over the one suggested
     await srv.stop();
   }
 });
+
+test('preemption of a pod waiting at Permit rejects it there instead of deleting it', async () => {
+  const env = await setup(3, 60_000);
+  try {
+    await env.nodes.create(undefined, makeNode('n1', { cpu: '2' }));
+    await env.client.resource(Resources.priorityclasses).create(undefined, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 } as never);
+    await env.pods.create('default', makePod('g1', { cpu: '2', labels: { gang: 'c' } }));
+    await waitFor('g1 waiting at Permit', () => env.sched().waitingPods.size === 1);
+    await env.pods.create('default', makePod('boss', { cpu: '2', priorityClassName: 'high', priority: 1000 }));
+    const got = await waitFor('boss bound', () => nodeOf(env, 'boss'));
+    assert.equal(got, 'n1', `boss: got ${got}, want n1`);
+    const g1 = (await env.pods.get('default', 'g1')) as Pod;
+    assert.equal(g1.metadata?.deletionTimestamp, undefined, `g1: got deletionTimestamp ${g1.metadata?.deletionTimestamp}, want none (rejected at Permit, not deleted)`);
+    assert.equal(g1.spec?.nodeName, undefined, `g1: got bound to ${g1.spec?.nodeName}, want unbound`);
+    const ev = await waitFor('FailedScheduling "preempted" for g1', async () => {
+      const l = await env.client.resource(Resources.events).list('default');
+      return (l.items as Array<{ reason?: string; message?: string; involvedObject?: { name?: string } }>).find((e) => e.reason === 'FailedScheduling' && e.involvedObject?.name === 'g1' && e.message === 'preempted');
+    });
+    assert.equal(ev.message, 'preempted', `event: got ${ev.message}, want preempted`);
+  } finally {
+    await env.stop();
+  }
+});
