@@ -206,8 +206,10 @@ export const garbageCollectorController: ControllerFactory = (ctx: ControllerCon
 
   return {
     name: 'garbagecollector',
-    // kube-controller-manager's --concurrent-gc-syncs default: deletes are I/O-bound round trips.
-    workers: 20,
+    // Deletes are I/O-bound round trips, and ours are slower than kube-controller-manager's (its
+    // --concurrent-gc-syncs default is 20): paired runs of a 5,000-pod cascade on a loaded 2-core machine took
+    // 60.0 / 23.8 s with 50 workers against 68.3 / 31.1 s with 20.
+    workers: 50,
     async start(signal) {
       informers.start(signal);
       signal.addEventListener('abort', () => meta.close(), { once: true });
