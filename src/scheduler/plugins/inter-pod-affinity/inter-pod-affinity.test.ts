@@ -48,3 +48,25 @@ test('InterPodAffinity score: preferred affinity attracts, preferred anti-affini
     assert.deepEqual(scores, c.want, `${c.name}: got ${JSON.stringify(scores)}, want ${JSON.stringify(c.want)}`);
   }
 });
+
+test('InterPodAffinity: several required affinity terms need pods matching all of them (as upstream)', () => {
+  const nodes = { n1: { labels: { [zoneKey]: 'a' } }, n2: { labels: { [zoneKey]: 'b' } } };
+  const terms = [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: zoneKey }, { labelSelector: { matchLabels: { tier: 'front' } }, topologyKey: zoneKey }];
+  const cases: Array<{ name: string; bound: Array<[string, string, object]>; want: Record<string, string | undefined> }> = [
+    {
+      name: 'zone a has a web pod and a front pod, zone b one pod that is both',
+      bound: [['w', 'n1', { labels: { app: 'web' } }], ['f', 'n1', { labels: { tier: 'front' } }], ['both', 'n2', { labels: { app: 'web', tier: 'front' } }]],
+      want: { n1: ERR_AFFINITY, n2: undefined },
+    },
+    { name: 'no pod matches both terms anywhere', bound: [['w', 'n1', { labels: { app: 'web' } }], ['f', 'n2', { labels: { tier: 'front' } }]], want: { n1: ERR_AFFINITY, n2: ERR_AFFINITY } },
+  ];
+  for (const c of cases) {
+    const w = world(nodes, c.bound);
+    const p = createInterPodAffinity({}, w.handle);
+    const pod = w.pod('p', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: terms } } });
+    const state = new CycleState();
+    p.preFilter(state, pod);
+    const got = Object.fromEntries(Object.keys(nodes).map((n) => [n, p.filter(state, pod, w.node(n))?.reasons[0]]));
+    assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
+  }
+});

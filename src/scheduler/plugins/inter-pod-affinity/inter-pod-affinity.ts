@@ -6,6 +6,8 @@ import type { FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin
 import { termMatches, type AffinityTerm, type PodInfo } from '../../pod-info';
 import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type StateData, type Status } from '../../types';
 import type { NodeInfo } from '../../node-info';
+import type { Counter } from '../../cache';
+import type { LabelSelector } from '../../../api/selectors';
 
 export const NAME = 'InterPodAffinity';
 export const ERR_AFFINITY = "node(s) didn't match pod affinity rules";
@@ -61,6 +63,19 @@ const SCORE_KEY = `${NAME}/score`;
 
 export function createInterPodAffinity(args: { hardPodAffinityWeight?: number }, h: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   const hardWeight = args.hardPodAffinityWeight ?? 1;
+  /** Pods matching every term of `terms` (a conjunction of their selectors and namespaces), by `t`'s topology. */
+  function allTermsCounter(terms: readonly AffinityTerm[], t: AffinityTerm): Counter {
+    if (terms.length === 1) return h.cache.termCounter(t);
+    const sets = terms.map((x) => x.namespaces).filter((x): x is ReadonlySet<string> => x !== null);
+    const namespaces = sets.length === 0 ? null : new Set([...sets[0]!].filter((n) => sets.every((x) => x.has(n))));
+    const sels = terms.map((x) => x.selector);
+    const selector: LabelSelector = {
+      requirements: sels.flatMap((x) => x.requirements), empty: sels.every((x) => x.empty),
+      matches: (labels) => sels.every((x) => x.matches(labels)), toString: () => sels.map((x) => x.toString()).join(' && '),
+    };
+    return h.cache.counter(`allterms|${terms.map((x) => x.key).join('&')}|${t.topologyKey}`, namespaces, selector, t.topologyKey);
+  }
+
   /** upstream's updateWithPod: `other` joins (+1) or leaves (−1) `node` in this state's counts. */
   function update(state: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, d: 1 | -1): void {
     const st = state.read<FilterState>(FILTER_KEY);
@@ -71,7 +86,7 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
       if (!e) st.existingAnti.set(t.key, (e = { t, counts: new Map(), delta: new Map(), total: 0 }));
       bump(e, node, d);
     }
-    for (const a of st.affinity) if (termMatches(a.t, other)) bump(a, node, d);
+    if (pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, other))) for (const a of st.affinity) bump(a, node, d);
     for (const a of st.anti) if (termMatches(a.t, other)) bump(a, node, d);
   }
 
@@ -84,12 +99,11 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
       }
       // Nominated pods may bring terms of their own (PreFilterExtensions add them): no Skip then.
       if (existingAnti.size === 0 && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0 && h.cache.nominated.size === 0) return skip;
-      const counted = (t: AffinityTerm): Counted => {
-        const counts = h.cache.termCounter(t).counts;
-        return { t, counts, delta: new Map(), total: sum(counts) };
-      };
+      const counted = (t: AffinityTerm, counts = h.cache.termCounter(t).counts): Counted => ({ t, counts, delta: new Map(), total: sum(counts) });
       const selfMatchesAll = pod.requiredAffinity.every((t) => termMatches(t, pod));
-      state.write(FILTER_KEY, new FilterState(existingAnti, pod.requiredAffinity.map(counted), pod.requiredAntiAffinity.map(counted), selfMatchesAll));
+      // Required affinity counts pods matching ALL the terms (upstream's affinityCounts), per term's topology.
+      const affinity = pod.requiredAffinity.map((t) => counted(t, allTermsCounter(pod.requiredAffinity, t).counts));
+      state.write(FILTER_KEY, new FilterState(existingAnti, affinity, pod.requiredAntiAffinity.map((t) => counted(t)), selfMatchesAll));
       return undefined;
     },
     addPod(state, pod, other, node) {
