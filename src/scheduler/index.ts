@@ -14,5 +14,5 @@ export type {
   PreScorePlugin, ReservePlugin, ScorePlugin,
 } from './framework';
 export { WaitingPods, MAX_PERMIT_TIMEOUT_MS, type WaitingPod } from './waiting-pods';
-export { CycleState, MAX_NODE_SCORE, wait, type Code, type Status, type Pod, type Node } from './types';
+export { CycleState, MAX_NODE_SCORE, wait, type StateData, type Code, type Status, type Pod, type Node } from './types';
 export { startSchedulerWorker, type SchedulerWorker, type SchedulerWorkerOptions, type SchedulerWorkerStats } from './worker';
