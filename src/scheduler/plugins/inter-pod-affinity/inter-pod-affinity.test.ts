@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CycleState, type Affinity } from '../../types';
+import { CycleState, type Affinity, type PodAffinityTerm } from '../../types';
 import { world } from '../fixtures';
 import { createInterPodAffinity, ERR_AFFINITY, ERR_ANTI_AFFINITY, ERR_EXISTING_ANTI_AFFINITY } from './inter-pod-affinity';
 
@@ -51,7 +51,7 @@ test('InterPodAffinity score: preferred affinity attracts, preferred anti-affini
 
 test('InterPodAffinity: several required affinity terms need pods matching all of them (as upstream)', () => {
   const nodes = { n1: { labels: { [zoneKey]: 'a' } }, n2: { labels: { [zoneKey]: 'b' } } };
-  const terms = [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: zoneKey }, { labelSelector: { matchLabels: { tier: 'front' } }, topologyKey: zoneKey }];
+  const terms: PodAffinityTerm[] = [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: zoneKey }, { labelSelector: { matchLabels: { tier: 'front' } }, topologyKey: zoneKey }];
   const cases: Array<{ name: string; bound: Array<[string, string, object]>; want: Record<string, string | undefined> }> = [
     {
       name: 'zone a has a web pod and a front pod, zone b one pod that is both',
