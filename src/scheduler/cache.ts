@@ -209,12 +209,30 @@ export class SchedulerCache {
   }
 
   termCounter(t: AffinityTerm): Counter {
-    return this.counter(`term|${t.key}`, t.namespaces, t.selector, t.topologyKey);
+    const ns = this.termNamespaces(t);
+    return this.counter(`term|${t.key}${t.nsSelector ? `|${ns ? [...ns].sort().join(',') : '*'}` : ''}`, ns, t.selector, t.topologyKey);
+  }
+
+  /** The namespaces a term covers now: named ones plus those its namespaceSelector selects (null: all). */
+  termNamespaces(t: AffinityTerm): ReadonlySet<string> | null {
+    if (t.namespaces === null || t.nsSelector === null) return t.namespaces;
+    const out = new Set(t.namespaces);
+    for (const [ns, labels] of this.namespaceLabels) if (t.nsSelector.matches(labels)) out.add(ns);
+    return out;
+  }
+
+  /** Labels of each namespace (namespaceSelector in affinity terms), from the namespaces informer. */
+  readonly namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
+  readonly nsLabelsOf = (ns: string): Readonly<Record<string, string>> | undefined => this.namespaceLabels.get(ns);
+
+  /** Does `t` select `pod`, namespaceSelector included? */
+  termMatches(t: AffinityTerm, pod: PodInfo): boolean {
+    return termMatches(t, pod, this.nsLabelsOf);
   }
 
   /** Existing pods' terms of `kind` that select `pod`. */
   *termsSelecting(kind: TermKind, pod: PodInfo): Generator<ExistingTerm> {
-    for (const e of this.existingTerms.values()) if (e.kind === kind && termMatches(e.term, pod)) yield e;
+    for (const e of this.existingTerms.values()) if (e.kind === kind && termMatches(e.term, pod, this.nsLabelsOf)) yield e;
   }
 
   nominate(pod: PodInfo, nodeName: string): void {

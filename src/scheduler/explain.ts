@@ -18,15 +18,17 @@ type Sel = KubeObject & { spec?: { selector?: Record<string, string> | LabelSele
 export async function explainPod(client: Client, namespace: string, name: string, config: SchedulerConfig = defaultSchedulerConfig()): Promise<string> {
   const podsApi = client.resource<Pod>(Resources.pods);
   const target = await podsApi.get(namespace, name);
-  const [nodes, pods, pvcs, pvs, svcs, rss] = await Promise.all([
+  const [nodes, pods, pvcs, pvs, svcs, rss, namespaces] = await Promise.all([
     client.resource<Node>(Resources.nodes).listAll(undefined),
     podsApi.listAll(undefined),
     client.resource(Resources.persistentvolumeclaims).list(namespace),
     client.resource(Resources.persistentvolumes).list(undefined),
     client.resource<Sel>(Resources.services).list(namespace),
     client.resource<Sel>(Resources.replicasets).list(namespace),
+    client.resource(Resources.namespaces).list(undefined),
   ]);
   const cache = new SchedulerCache();
+  for (const ns of namespaces.items) cache.namespaceLabels.set(ns.metadata?.name ?? '', ns.metadata?.labels ?? {});
   for (const n of nodes.items) cache.upsertNode(n);
   const key = `${namespace}/${name}`;
   for (const p of pods.items) {

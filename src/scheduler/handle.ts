@@ -16,6 +16,8 @@ export interface Informers {
   pvcs: Informer<KubeObject>;
   pvs: Informer<KubeObject>;
   pdbs: Informer<KubeObject>;
+  /** Namespace labels, for namespaceSelector in pod affinity terms. */
+  namespaces: Informer<KubeObject>;
   /** services, replicationcontrollers, replicasets, statefulsets */
   owners: Array<Informer<KubeObject>>;
 }
@@ -49,6 +51,7 @@ export function createInformers(client: Client, clock: Clock, onError: (e: unkno
     pvcs: mk(Resources.persistentvolumeclaims),
     pvs: mk(Resources.persistentvolumes),
     pdbs: mk(Resources.poddisruptionbudgets),
+    namespaces: mk(Resources.namespaces),
     owners: [mk(Resources.services), mk(Resources.replicationcontrollers), mk(Resources.replicasets), mk(Resources.statefulsets)],
   };
 }

@@ -19,7 +19,10 @@ export interface HostPort {
 /** A pod (anti-)affinity term with its selector parsed and namespaces resolved. `namespaces` null = all. */
 export interface AffinityTerm {
   selector: LabelSelector;
+  /** Namespaces named by the term (null: all). With a namespaceSelector, those it selects count too. */
   namespaces: ReadonlySet<string> | null;
+  /** A non-empty namespaceSelector, resolved against namespace labels when matching (see SchedulerCache). */
+  nsSelector: LabelSelector | null;
   topologyKey: string;
   /** Canonical text: equal keys select the same pods in the same domains. */
   key: string;
@@ -102,13 +105,19 @@ export function podRequests(pod: Pod): { requests: Resources; nonZeroCpu: number
 }
 
 function term(t: PodAffinityTerm, ns: string): AffinityTerm {
+  // As upstream: namespaceSelector {} selects all namespaces; a non-empty one selects by namespace labels,
+  // merged with `namespaces`; with neither, the pod's own namespace.
   let namespaces: Set<string> | null;
+  let nsSelector: LabelSelector | null = null;
   const nsSel = t.namespaceSelector;
   if (nsSel && Object.keys(nsSel.matchLabels ?? {}).length === 0 && (nsSel.matchExpressions ?? []).length === 0) namespaces = null;
-  else namespaces = new Set(t.namespaces?.length ? t.namespaces : [ns]);
+  else if (nsSel) {
+    nsSelector = selectorFromSpec(nsSel);
+    namespaces = new Set(t.namespaces ?? []);
+  } else namespaces = new Set(t.namespaces?.length ? t.namespaces : [ns]);
   const selector = selectorFromSpec(t.labelSelector ?? null);
-  const nsText = namespaces ? [...namespaces].sort().join(',') : '*';
-  return { selector, namespaces, topologyKey: t.topologyKey, key: `${nsText}|${selector.toString()}|${t.topologyKey}` };
+  const nsText = `${namespaces ? [...namespaces].sort().join(',') : '*'}${nsSelector ? `+{${nsSelector.toString()}}` : ''}`;
+  return { selector, namespaces, nsSelector, topologyKey: t.topologyKey, key: `${nsText}|${selector.toString()}|${t.topologyKey}` };
 }
 
 function spread(c: TopologySpreadConstraint, pod: Pod): SpreadConstraint {
@@ -173,6 +182,7 @@ export function createPodInfo(pod: Pod): PodInfo {
 }
 
 /** Does `term` (declared by a pod) select `target`? */
-export function termMatches(t: AffinityTerm, target: PodInfo): boolean {
-  return (t.namespaces === null || t.namespaces.has(target.namespace)) && t.selector.matches(target.labels);
+export function termMatches(t: AffinityTerm, target: PodInfo, nsLabels?: (ns: string) => Readonly<Record<string, string>> | undefined): boolean {
+  const inNs = t.namespaces === null || t.namespaces.has(target.namespace) || (t.nsSelector !== null && nsLabels !== undefined && t.nsSelector.matches(nsLabels(target.namespace) ?? {}));
+  return inNs && t.selector.matches(target.labels);
 }

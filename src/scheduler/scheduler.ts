@@ -8,7 +8,7 @@
 //                                                              └─ none: PostFilter (preempt) → FailedScheduling + PodScheduled=False → requeue
 import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
-import { createEventRecorder, deletedObject, isConflict, isNotFound, type Client, type Clock, type EventRecorder, type Tombstone } from '../client/index';
+import { createEventRecorder, deletedObject, isConflict, isNotFound, type Client, type Clock, type EventRecorder, type KubeObject, type Tombstone } from '../client/index';
 import { SchedulingAlgorithm, type Techniques } from './algorithm';
 import { SchedulerCache, schedulingView as nodeView } from './cache';
 import type { SchedulerConfig } from './config';
@@ -44,6 +44,7 @@ export interface SchedulerOptions {
 const NODE_PLUGINS = new Set(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
 const POD_DELETE_PLUGINS = new Set(['NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'VolumeBinding']);
 const POD_ADD_PLUGINS = new Set(['PodTopologySpread', 'InterPodAffinity']);
+const NAMESPACE_PLUGINS = new Set(['InterPodAffinity']);
 
 const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const keyOf = (p: Pod): string => `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`;
@@ -96,6 +97,19 @@ export class Scheduler {
         if (nodeView(a) !== nodeView(b)) this.queue.moveAllToActiveOrBackoff(NODE_PLUGINS);
       },
       onDelete: (n: Node | Tombstone<Node>) => this.cache.removeNode(deletedObject(n).metadata?.name ?? ''),
+    });
+    // Namespace labels decide which namespaces a namespaceSelector in an affinity term covers.
+    const nsChanged = (ns: KubeObject): void => {
+      const name = ns.metadata?.name ?? '';
+      const labels = ns.metadata?.labels ?? {};
+      if (JSON.stringify(this.cache.namespaceLabels.get(name)) === JSON.stringify(labels)) return;
+      this.cache.namespaceLabels.set(name, labels);
+      this.queue.moveAllToActiveOrBackoff(NAMESPACE_PLUGINS);
+    };
+    this.informers.namespaces.addEventHandler({
+      onAdd: nsChanged,
+      onUpdate: (_a, b) => nsChanged(b),
+      onDelete: (x: KubeObject | Tombstone<KubeObject>) => this.cache.namespaceLabels.delete(deletedObject(x).metadata?.name ?? ''),
     });
     pods.addEventHandler({
       onAdd: (p) => this.podChanged(undefined, p),

@@ -70,3 +70,31 @@ test('InterPodAffinity: several required affinity terms need pods matching all o
     assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
   }
 });
+
+test('InterPodAffinity: namespaceSelector selects namespaces by their labels', () => {
+  const nodes = { n1: {}, n2: {} };
+  const antiIn = (sel: Record<string, string> | undefined): Affinity => ({
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: host, ...(sel ? { namespaceSelector: { matchLabels: sel } } : {}) }] },
+  });
+  const cases: Array<{ name: string; bound: Array<[string, string, object]>; pod: object; want: Record<string, string | undefined> }> = [
+    { name: "selector matching the db pod's namespace", bound: [['db0', 'n1', { namespace: 'team-a', labels: { app: 'db' } }]], pod: { affinity: antiIn({ team: 'a' }) }, want: { n1: ERR_ANTI_AFFINITY, n2: undefined } },
+    { name: 'selector matching another namespace', bound: [['db0', 'n1', { namespace: 'team-a', labels: { app: 'db' } }]], pod: { affinity: antiIn({ team: 'b' }) }, want: { n1: undefined, n2: undefined } },
+    { name: "no selector: the pod's own namespace only", bound: [['db0', 'n1', { namespace: 'team-a', labels: { app: 'db' } }]], pod: { affinity: antiIn(undefined) }, want: { n1: undefined, n2: undefined } },
+    {
+      name: "an existing pod's term selects the incoming pod's namespace by label",
+      bound: [['guard', 'n2', { namespace: 'team-a', labels: { app: 'guard' }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: host, namespaceSelector: { matchLabels: { env: 'prod' } } }] } } }]],
+      pod: { labels: { app: 'web' } }, want: { n1: undefined, n2: ERR_EXISTING_ANTI_AFFINITY },
+    },
+  ];
+  for (const c of cases) {
+    const w = world(nodes, c.bound);
+    w.cache.namespaceLabels.set('team-a', { team: 'a' });
+    w.cache.namespaceLabels.set('default', { env: 'prod' });
+    const p = createInterPodAffinity({}, w.handle);
+    const pod = w.pod('p', c.pod);
+    const state = new CycleState();
+    p.preFilter(state, pod);
+    const got = Object.fromEntries(Object.keys(nodes).map((n) => [n, p.filter(state, pod, w.node(n))?.reasons[0]]));
+    assert.deepEqual(got, c.want, `${c.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(c.want)}`);
+  }
+});

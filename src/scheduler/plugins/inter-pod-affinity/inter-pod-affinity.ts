@@ -3,7 +3,7 @@
 // existing pods' required affinity (× hardPodAffinityWeight) score them. All counts come from the
 // cache's per-domain counters, so Filter and Score are O(terms) per node, never O(pods).
 import type { FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../../framework';
-import { termMatches, type AffinityTerm, type PodInfo } from '../../pod-info';
+import type { AffinityTerm, PodInfo } from '../../pod-info';
 import { MAX_NODE_SCORE, skip, unresolvable, unschedulable, type CycleState, type StateData, type Status } from '../../types';
 import type { NodeInfo } from '../../node-info';
 import type { Counter } from '../../cache';
@@ -66,14 +66,15 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
   /** Pods matching every term of `terms` (a conjunction of their selectors and namespaces), by `t`'s topology. */
   function allTermsCounter(terms: readonly AffinityTerm[], t: AffinityTerm): Counter {
     if (terms.length === 1) return h.cache.termCounter(t);
-    const sets = terms.map((x) => x.namespaces).filter((x): x is ReadonlySet<string> => x !== null);
+    const sets = terms.map((x) => h.cache.termNamespaces(x)).filter((x): x is ReadonlySet<string> => x !== null);
     const namespaces = sets.length === 0 ? null : new Set([...sets[0]!].filter((n) => sets.every((x) => x.has(n))));
     const sels = terms.map((x) => x.selector);
     const selector: LabelSelector = {
       requirements: sels.flatMap((x) => x.requirements), empty: sels.every((x) => x.empty),
       matches: (labels) => sels.every((x) => x.matches(labels)), toString: () => sels.map((x) => x.toString()).join(' && '),
     };
-    return h.cache.counter(`allterms|${terms.map((x) => x.key).join('&')}|${t.topologyKey}`, namespaces, selector, t.topologyKey);
+    const nsKey = namespaces ? [...namespaces].sort().join(',') : '*';
+    return h.cache.counter(`allterms|${terms.map((x) => x.key).join('&')}|${t.topologyKey}|${nsKey}`, namespaces, selector, t.topologyKey);
   }
 
   /** upstream's updateWithPod: `other` joins (+1) or leaves (−1) `node` in this state's counts. */
@@ -81,13 +82,13 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
     const st = state.read<FilterState>(FILTER_KEY);
     if (!st) return;
     for (const t of other.requiredAntiAffinity) {
-      if (!termMatches(t, pod)) continue;
+      if (!h.cache.termMatches(t, pod)) continue;
       let e = st.existingAnti.get(t.key);
       if (!e) st.existingAnti.set(t.key, (e = { t, counts: new Map(), delta: new Map(), total: 0 }));
       bump(e, node, d);
     }
-    if (pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => termMatches(t, other))) for (const a of st.affinity) bump(a, node, d);
-    for (const a of st.anti) if (termMatches(a.t, other)) bump(a, node, d);
+    if (pod.requiredAffinity.length > 0 && pod.requiredAffinity.every((t) => h.cache.termMatches(t, other))) for (const a of st.affinity) bump(a, node, d);
+    for (const a of st.anti) if (h.cache.termMatches(a.t, other)) bump(a, node, d);
   }
 
   return {
@@ -100,7 +101,7 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
       // Nominated pods may bring terms of their own (PreFilterExtensions add them): no Skip then.
       if (existingAnti.size === 0 && pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0 && h.cache.nominated.size === 0) return skip;
       const counted = (t: AffinityTerm, counts = h.cache.termCounter(t).counts): Counted => ({ t, counts, delta: new Map(), total: sum(counts) });
-      const selfMatchesAll = pod.requiredAffinity.every((t) => termMatches(t, pod));
+      const selfMatchesAll = pod.requiredAffinity.every((t) => h.cache.termMatches(t, pod));
       // Required affinity counts pods matching ALL the terms (upstream's affinityCounts), per term's topology.
       const affinity = pod.requiredAffinity.map((t) => counted(t, allTermsCounter(pod.requiredAffinity, t).counts));
       state.write(FILTER_KEY, new FilterState(existingAnti, affinity, pod.requiredAntiAffinity.map((t) => counted(t)), selfMatchesAll));
@@ -138,7 +139,7 @@ export function createInterPodAffinity(args: { hardPodAffinityWeight?: number },
       for (const e of h.cache.existingTerms.values()) {
         if (e.kind === 'requiredAntiAffinity' || e.counts.size === 0) continue;
         if (e.kind === 'requiredAffinity' && hardWeight === 0) continue;
-        if (!termMatches(e.term, pod)) continue;
+        if (!h.cache.termMatches(e.term, pod)) continue;
         const w = e.kind === 'requiredAffinity' ? hardWeight : e.kind === 'preferredAffinity' ? e.weight : -e.weight;
         terms.push({ topologyKey: e.term.topologyKey, counts: e.counts, weight: w });
       }
