@@ -83,8 +83,8 @@ test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, 
     assert.ok(existsSync(join(ipam, ipA)), `host-local recorded ${ipA}`);
     await h.client.resource<Pod>(Resources.pods).delete('default', 'a', { gracePeriodSeconds: 0 });
     await waitUntil(async () => (existsSync(join(ipam, ipA)) ? undefined : true), `${ipA} released`);
-    const netns = readdirSync('/run/netns').filter((n) => n.startsWith('berth-'));
-    assert.ok(!netns.includes(`berth-${a.metadata.uid.replace(/-/g, '').slice(0, 12)}`), 'pod a\'s namespace is gone');
+    const nsA = `berth-${a.metadata.uid.replace(/-/g, '').slice(0, 12)}`;
+    await waitUntil(async () => (readdirSync('/run/netns').includes(nsA) ? undefined : true), `pod a's namespace ${nsA} is removed`);
     assert.equal((await httpGet('http://127.0.0.1:18181/')).trim(), 'from-b', 'the other pod is untouched');
   } finally {
     await h.close();
@@ -92,7 +92,9 @@ test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, 
   assert.equal(sh('ip', ['link', 'show', bridge]), '', 'a clean stop with no pods left removes the bridge');
   assert.equal(sh('ip', ['-4', 'route', 'show', 'exact', '10.199.0.0/16']).trim(), '', 'and the unreachable route');
   assert.doesNotMatch(sh('iptables', ['-w', '5', '-S', 'FORWARD']), new RegExp(`BERTH-PN-${bridge}`), 'and the FORWARD jump');
-  assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), forwardBefore, 'and restores IPv4 forwarding as found');
+  // another berth pod network on this host (a concurrent test's server) keeps forwarding on until it goes
+  const others = existsSync('/run/berth/pod-bridges') ? readdirSync('/run/berth/pod-bridges') : [];
+  if (others.length === 0) assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), forwardBefore, 'and restores IPv4 forwarding as found');
 });
 
 test('CNI pod network waits for the node\'s pod CIDR: NotReady with upstream\'s message, then pods run', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {

@@ -9,9 +9,9 @@
 // and drops anything else a pod sends out through another interface; the cluster CIDR gets an unreachable
 // route where nothing more specific exists (the node's own /24 is routed to the bridge). All of it is removed
 // by cleanupHost() (the kubelet calls it on a clean stop once no pod network is left), which also restores
-// the forwarding setting found before.
+// the forwarding setting found before once no other berth pod bridge is left on the host.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../runtime/errors';
 import type { PodNetworkAttachment, PodNetworkPlugin, PodNetworkRequest } from '../runtime/types';
@@ -24,6 +24,9 @@ export const FORWARD_CHAIN = 'BERTH-PODNET';
 export const NETWORK_NOT_READY = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
 const REQUIRED_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const HOST_STATE_FORWARD = '/run/berth/ip_forward.orig';
+/** One empty file per berth pod bridge on this host. */
+const HOST_STATE_BRIDGES = '/run/berth/pod-bridges';
 
 export type HostExec = (cmd: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
@@ -168,8 +171,11 @@ export class CniPodNetwork implements PodNetworkPlugin {
   }
 
   private async prepareHost(podCidr: string): Promise<void> {
-    const saved = join(this.o.stateDir, 'ip_forward.orig');
-    if (!existsSync(saved) && existsSync(IP_FORWARD)) writeFileSync(saved, readFileSync(IP_FORWARD, 'utf8').trim());
+    // The forwarding setting found before the first berth pod network on this host, kept until the last one
+    // goes (several kubelets may share a machine in tests); /run is emptied by a reboot, as is the setting.
+    mkdirSync(HOST_STATE_BRIDGES, { recursive: true });
+    if (!existsSync(HOST_STATE_FORWARD) && existsSync(IP_FORWARD)) writeFileSync(HOST_STATE_FORWARD, readFileSync(IP_FORWARD, 'utf8').trim());
+    writeFileSync(join(HOST_STATE_BRIDGES, this.bridge), '');
     // The bridge with the gateway address exists before the first pod (the bridge plugin would create it on
     // the first ADD): the node's DNS listens on the gateway, which pods and the node both reach.
     const br = this.bridge;
@@ -189,6 +195,19 @@ export class CniPodNetwork implements PodNetworkPlugin {
     for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', this.chain, ...r]);
     const jump = ['FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain];
     if ((await ipt(['-t', 'filter', '-C', ...jump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...jump]);
+    // Connections to a node port or hostPort on 127.0.0.1 are DNATed to a pod and leave through the bridge
+    // with a loopback source (masqueraded on the way out): that needs route_localnet on the bridge, as
+    // kube-proxy's localhost node ports and the portmap plugin do. With it, a pod could address the node's
+    // loopback services through the bridge (CVE-2020-8558): drop such packets unless they belong to a
+    // DNATed or established connection, as kube-proxy does.
+    const inChain = `${this.chain}-IN`;
+    if ((await ipt(['-t', 'filter', '-L', inChain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', inChain]);
+    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', inChain]);
+    await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', inChain, '-i', br, '-d', '127.0.0.0/8', '-m', 'comment', '--comment', 'berth: block localnet connections from pods',
+      '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP']);
+    const inJump = ['INPUT', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', inChain];
+    if ((await ipt(['-t', 'filter', '-C', ...inJump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...inJump]);
+    writeFileSync(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1');
     if (this.o.clusterCidr) {
       const routes = (await this.host('ip', ['-4', 'route', 'show', 'exact', this.o.clusterCidr])).stdout.trim();
       if (routes === '') {
@@ -207,14 +226,18 @@ export class CniPodNetwork implements PodNetworkPlugin {
     await ipt(['-t', 'filter', '-D', 'FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain]);
     await ipt(['-t', 'filter', '-F', this.chain]);
     await ipt(['-t', 'filter', '-X', this.chain]);
+    await ipt(['-t', 'filter', '-D', 'INPUT', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', `${this.chain}-IN`]);
+    await ipt(['-t', 'filter', '-F', `${this.chain}-IN`]);
+    await ipt(['-t', 'filter', '-X', `${this.chain}-IN`]);
     await this.host('ip', ['link', 'del', this.bridge]);
     if (this.addedRoute && this.o.clusterCidr) await this.host('ip', ['route', 'del', 'unreachable', this.o.clusterCidr]);
     this.addedRoute = false;
-    const saved = join(this.o.stateDir, 'ip_forward.orig');
-    if (existsSync(saved)) {
-      const v = readFileSync(saved, 'utf8').trim();
+    rmSync(join(HOST_STATE_BRIDGES, this.bridge), { force: true });
+    const others = existsSync(HOST_STATE_BRIDGES) ? readdirSync(HOST_STATE_BRIDGES) : [];
+    if (others.length === 0 && existsSync(HOST_STATE_FORWARD)) {
+      const v = readFileSync(HOST_STATE_FORWARD, 'utf8').trim();
       if (v === '0' || v === '1') writeFileSync(IP_FORWARD, v);
-      rmSync(saved, { force: true });
+      rmSync(HOST_STATE_FORWARD, { force: true });
     }
     rmSync(join(this.o.stateDir, 'networks'), { recursive: true, force: true });
     this.hostReady = false;
