@@ -13,6 +13,7 @@ declare -A need=(
   [kubectl]=kubernetes-client
   [runc]=runc
   [iptables]=iptables
+  [conntrack]=conntrack
   [umoci]=umoci
   [skopeo]=skopeo
   [docker-registry]=docker-registry

@@ -187,6 +187,12 @@ describe('API semantics', () => {
     const bad = await call('POST', '/api/v1/namespaces/default/pods', pod('prio-bad', 'nope'));
     assert.equal(bad.code, 403);
     assert.equal(bad.json.message, 'pods "prio-bad" is forbidden: no PriorityClass with name nope was found');
+    const mismatch = { ...pod('prio-mismatch', 'high'), spec: { ...pod('x', 'high').spec, preemptionPolicy: 'PreemptLowerPriority' } };
+    const mm = await call('POST', '/api/v1/namespaces/default/pods', mismatch);
+    assert.equal(mm.code, 403, mm.body);
+    assert.equal(mm.json.message, 'pods "prio-mismatch" is forbidden: the string value of PreemptionPolicy (PreemptLowerPriority) must not be provided in pod spec; priority admission controller computed Never from the given PriorityClass name');
+    const same = await call('POST', '/api/v1/namespaces/default/pods', { ...pod('prio-same', 'high'), spec: { ...pod('x', 'high').spec, preemptionPolicy: 'Never' } });
+    assert.equal(same.code, 201, same.body);
   });
 
   test('namespaces: creating in a missing namespace is 404', async () => {

@@ -27,6 +27,8 @@ export class Metrics {
   private readonly storeDurations = new Map<string, { l: Record<string, string>; h: Histogram }>();
   /** Gauges computed at scrape time. */
   readonly gauges: Array<() => Array<{ name: string; help: string; labels: Record<string, string>; value: number }>> = [];
+  /** Whole families in the text format from other components of the process (the controller manager's). */
+  readonly sections: Array<() => string> = [];
 
   request(verb: string, resource: string, code: number, seconds: number): void {
     const l = { verb, resource, code: String(code) };
@@ -63,6 +65,10 @@ export class Metrics {
         }
         out.push(`${m.name}{${labels(m.labels)}} ${m.value}`);
       }
+    }
+    for (const sec of this.sections) {
+      const t = sec().trimEnd();
+      if (t) out.push(t);
     }
     const mem = process.memoryUsage();
     out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);

@@ -79,19 +79,31 @@ export async function runControllerManagerCommand(args: string[]): Promise<numbe
 }
 
 export async function runExplainCommand(args: string[]): Promise<number> {
-  const specs: FlagSpec[] = [...COMMON, { name: 'namespace', type: 'string', help: 'namespace of the pod', default: '' }];
+  const specs: FlagSpec[] = [
+    ...COMMON,
+    { name: 'namespace', type: 'string', help: 'namespace of the pod', default: '' },
+    { name: 'config', type: 'string', help: "the scheduler's KubeSchedulerConfiguration file, if it runs with one (default: the default profile)" },
+  ];
   const { flags, rest, help } = parseFlags(args, specs);
   if (help || rest.length !== 2 || (rest[0] !== 'pod' && rest[0] !== 'pods' && rest[0] !== 'po')) {
-    if (!help) throw new CliError("usage: berth explain pod NAME [--namespace NS]");
+    if (!help) throw new CliError("usage: berth explain pod NAME [--namespace NS] [--config FILE]");
     process.stdout.write(`Usage: berth explain pod NAME [flags]\n\nShows, per node, which scheduler plugin rejects the pod and why, or how each node scores.\n\nFlags:\n${flagHelp(specs)}\n`);
     return 0;
   }
-  const { explainPod } = await import('../scheduler');
+  const { explainPod, loadSchedulerConfig } = await import('../scheduler');
+  let schedulerConfig: ReturnType<typeof loadSchedulerConfig> | undefined;
+  if (flags.config) {
+    try {
+      schedulerConfig = loadSchedulerConfig(resolve(String(flags.config)));
+    } catch (e) {
+      throw new CliError(`invalid --config: ${(e as Error).message}`);
+    }
+  }
   const config = load(kubeconfigPath(flags.kubeconfig));
   const client = createClient(config);
   const ns = String(flags.namespace || config.namespace || 'default');
   try {
-    process.stdout.write(await explainPod(client, ns, rest[1]!));
+    process.stdout.write(await explainPod(client, ns, rest[1]!, schedulerConfig));
   } catch (e) {
     throw new CliError((e as Error).message);
   } finally {

@@ -5,14 +5,18 @@ import type { LogLevel } from '../apiserver/server';
 import type { ControlPlaneWorkerData } from './control-plane.worker';
 
 export interface ControlPlane {
+  /** The controller manager's latest metrics (Prometheus text; refreshed every 5 s), '' before the first. */
+  metricsText(): string;
   stop(): Promise<void>;
 }
 
 export function startControlPlane(data: ControlPlaneWorkerData, log: (l: LogLevel, msg: string) => void): ControlPlane {
   const w = new Worker(entryUrl('cli/control-plane.worker'), { workerData: data, name: 'berth-control-plane' });
   let exited = false;
-  w.on('message', (m: { type: string; level?: LogLevel; msg?: string }) => {
+  let metrics = '';
+  w.on('message', (m: { type: string; level?: LogLevel; msg?: string; text?: string }) => {
     if (m.type === 'log' && m.level && m.msg !== undefined) log(m.level, m.msg);
+    else if (m.type === 'metrics' && typeof m.text === 'string') metrics = m.text;
     else if (m.type === 'fatal') log('error', `control plane stopped: ${m.msg ?? ''}`);
   });
   w.on('error', (e) => log('error', `control plane worker failed: ${e.message}`));
@@ -23,6 +27,7 @@ export function startControlPlane(data: ControlPlaneWorkerData, log: (l: LogLeve
     }),
   );
   return {
+    metricsText: () => metrics,
     async stop() {
       if (exited) return;
       w.postMessage({ type: 'stop' });

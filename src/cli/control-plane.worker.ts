@@ -3,7 +3,8 @@
 // server over its normal HTTPS API, like any client.
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runControllers } from '../controllers';
+import { defaultControllerMetrics, runControllers } from '../controllers';
+import { runLocalPathProvisioner } from '../controllers/volume';
 import { runScheduler } from '../scheduler';
 import { runNodeNetworking, type NodeNetworkingOptions } from './networking';
 import type { ClientConfig } from '../client';
@@ -21,6 +22,8 @@ export interface ControlPlaneWorkerData {
   clusterCidr?: string;
   /** This machine's service proxy, DNS and ingress (they run here so their traffic stays off the API's thread). */
   networking?: Omit<NodeNetworkingOptions, 'config' | 'signal' | 'log'>;
+  /** This machine's local-path volume provisioner: PersistentVolumes as directories under `baseDir`. */
+  localStorage?: { nodeName: string; baseDir: string };
 }
 
 type Level = ControlPlaneWorkerData['logLevel'];
@@ -42,6 +45,14 @@ const runs: Array<Promise<void>> = [];
 if (!d.disableScheduler) runs.push(runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig }));
 if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect, ...(d.clusterCidr ? { clusterCidr: d.clusterCidr } : {}) }));
 if (d.networking) runs.push(runNodeNetworking({ ...d.networking, config, signal: ac.signal, log }));
+if (d.localStorage) runs.push(runLocalPathProvisioner({ ...d.localStorage, config, signal: ac.signal, log }));
+// The controller manager's metrics, pushed to the main thread, which serves them on the API server's /metrics.
+if (!d.disableControllers) {
+  const push = (): void => parentPort?.postMessage({ type: 'metrics', text: defaultControllerMetrics.text() });
+  const t = setInterval(push, 5000);
+  t.unref();
+  ac.signal.addEventListener('abort', () => clearInterval(t), { once: true });
+}
 Promise.all(runs).then(
   () => parentPort?.postMessage({ type: 'stopped' }),
   (e: unknown) => {

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { createStore, parseDatastore, startAutoCompaction } from '../store';
 import type { Store } from '../store/types';
 import { ensurePki } from '../apiserver/auth/pki';
+import { parseGoDuration } from '../api/protobuf/wire-values';
+import { ensureServiceAccountKey } from '../apiserver/auth/service-account-token';
 import { createApiServer, type ApiServer, type LogLevel } from '../apiserver/server';
 import { lockDir, type DirLock } from '../util/dir-lock';
 import { adminKubeconfig, writeSecretFile } from './kubeconfig';
@@ -52,6 +54,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'disable-ingress', type: 'boolean', help: 'do not run the ingress controller on this machine' },
   { name: 'ingress-http-port', type: 'number', help: 'ingress HTTP port (default 80 as root, else 8080; 0 = a free port)' },
   { name: 'ingress-https-port', type: 'number', help: 'ingress HTTPS port (default 443 as root, else 8443; 0 = a free port)' },
+  { name: 'metric-resolution', type: 'string', help: 'how often node and pod CPU/memory are read from the kubelets for metrics.k8s.io (kubectl top, autoscaling), e.g. 15s', default: '15s' },
   { name: 'log-level', type: 'string', help: "'error', 'warn', 'info' or 'debug' (debug logs every request)", default: 'info' },
 ];
 
@@ -65,6 +68,18 @@ ${flagHelp(SERVER_FLAGS)}
 `;
 
 export { CliError };
+
+/** `--metric-resolution` (a Go duration) in ms: at least 1 s, as metrics-server requires a positive resolution. */
+export function metricResolution(text: string): number {
+  let ns: number;
+  try {
+    ns = parseGoDuration(text);
+  } catch {
+    throw new CliError(`invalid --metric-resolution ${JSON.stringify(text)}: want a duration such as 15s or 1m`);
+  }
+  if (ns < 1e9) throw new CliError(`invalid --metric-resolution ${JSON.stringify(text)}: must be at least 1s`);
+  return Math.round(ns / 1e6);
+}
 
 export async function runServer(args: string[]): Promise<number> {
   const { flags, rest, help } = parseFlags(args, SERVER_FLAGS);
@@ -93,6 +108,7 @@ export async function runServer(args: string[]): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  const metricsResolutionMs = metricResolution(String(flags['metric-resolution']));
   const runtime = String(flags.runtime);
   if (runtime !== 'process' && runtime !== 'oci') throw new CliError(`invalid --runtime "${runtime}": want process or oci`);
   const port = Number(flags.port);
@@ -146,6 +162,9 @@ export async function runServer(args: string[]): Promise<number> {
         bindAddress,
         advertiseAddress: nodeIp,
         serviceCidr: String(flags['service-cidr']),
+        // Service account tokens outlive restarts: the signing key is kept beside the other keys.
+        serviceAccountKey: ensureServiceAccountKey(join(dataDir, 'tls')),
+        metricsResolutionMs,
         logLevel: level,
         log,
       });
@@ -189,10 +208,12 @@ export async function runServer(args: string[]): Promise<number> {
           disableControllers: Boolean(flags['disable-controllers']),
           clusterCidr,
           networking,
+          ...(flags['disable-agent'] ? {} : { localStorage: { nodeName, baseDir: join(dataDir, 'storage') } }),
         },
         log,
       );
       cleanups.push(() => cp.stop());
+      api.metrics.sections.push(() => cp.metricsText());
     }
     if (!flags['disable-agent']) {
       const agent = await startEmbeddedAgent({

@@ -4,7 +4,7 @@ import { runControllers as runWith, type RunControllersOptions } from './runner/
 import { nodeIpamControllerWith } from './nodeipam/nodeipam';
 
 export { CONTROLLERS } from './registry';
-export { createControllerMetrics, type ControllerMetrics } from './runner/metrics';
+export { createControllerMetrics, defaultControllerMetrics, metrics, type ControllerMetrics } from './runner/metrics';
 export { startController, type RunningController, type StartControllerOptions } from './runner/runner';
 export type { Controller, ControllerContext, ControllerFactory, Log, LogLevel, Request, Result } from './runner/types';
 export type { RunControllersOptions } from './runner/run-controllers';
@@ -42,3 +42,4 @@ export { createDaemonSetReconciler, daemonSetController } from './daemonset/daem
 export { createStatefulSetReconciler, statefulSetController } from './statefulset/statefulset';
 export { createDisruptionReconciler, disruptionController } from './disruption/disruption';
 export { createResourceQuotaReconciler, resourceQuotaController } from './resourcequota/resourcequota';
+export { createHpaReconciler, hpaController, hpaControllerWith } from './hpa/hpa';

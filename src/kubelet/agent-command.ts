@@ -145,6 +145,14 @@ export async function runAgentCommand(args: string[]): Promise<number> {
       dns: f['enable-dns'] === 'true', dnsServiceIP: f['cluster-dns'] ?? '10.43.0.10', signal: ac.signal,
       log: (level, msg) => { if (level !== 'debug') process.stderr.write(`berth agent ${level}: ${msg}\n`); },
     });
+    // PersistentVolumes of the default StorageClass `local-path` that land on this node live under its data dir.
+    const { runLocalPathProvisioner } = await import('../controllers/volume');
+    const storage = runtime === 'fake'
+      ? Promise.resolve()
+      : runLocalPathProvisioner({
+        config, nodeName, baseDir: join(dataDir, 'storage'), signal: ac.signal,
+        log: (level, msg) => { if (level !== 'debug') process.stderr.write(`berth agent ${level}: ${msg}\n`); },
+      }).catch((e: unknown) => process.stderr.write(`berth agent error: local-path provisioner stopped: ${(e as Error).message}\n`));
     await runKubelet({
       config,
       nodeName,
@@ -164,6 +172,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
       signal: ac.signal,
     });
     await networking;
+    await storage;
     return 0;
   } catch (e) {
     process.stderr.write(`berth agent: ${(e as Error).message}\n`);

@@ -23,6 +23,8 @@ import { createRuntime, type ContainerRuntime } from './runtime';
 import { startKubeletServer, type KubeletServer } from './server';
 import { StatusManager } from './status-manager';
 import { StaticPodSource } from './static-pods';
+import { createApiClaimSource } from './pvc-volume';
+import { createServiceAccountTokenManager } from './sa-token';
 import { choosePodNetwork, type PodNetworkMode } from './pod-network';
 import { NETWORK_NOT_READY } from './cni/network';
 import { LABEL_POD_UID, type LogFn, type Node, type Pod, type Service, type Taint } from './types';
@@ -120,7 +122,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const deps: PodWorkerDeps = {
     runtime, clock, hostIP: nodeIP, backoff: new CrashBackoff(opts.backoff), config: configSource, status: statusManager, log,
     nodeAllocatable: allocatable, podNetns, dnsConfig, networkReady: () => net.cni?.ready() ?? true,
-    volumeHost: { podDir: (uid) => join(dataDir, 'pods', uid), isRoot: process.getuid?.() === 0, event: (p, t, r, m) => recorder.event(p, t, r, m) },
+    volumeHost: { podDir: (uid) => join(dataDir, 'pods', uid), isRoot: process.getuid?.() === 0, event: (p, t, r, m) => recorder.event(p, t, r, m), claims: createApiClaimSource(client, { clock }), tokens: createServiceAccountTokenManager({ client, clock }) },
     logDir: (pod) => join(dataDir, 'logs', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`),
     event: (p, t, r, m) => recorder.event(p, t, r, m),
     async deletePod(pod) {

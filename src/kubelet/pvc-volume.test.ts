@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigSource } from './env';
-import { claimSourceFrom, resolveClaimPath, type ClaimObject, type ClaimSource, type VolumeObject } from './pvc-volume';
+import { resolveClaimPath, type ClaimObject, type ClaimSource, type VolumeObject } from './pvc-volume';
 import type { Pod } from './types';
 import { setUpVolumes, tearDownVolumes, VolumeError, type VolumeHost } from './volumes';
 
@@ -73,15 +73,6 @@ test('setUpVolumes: persistentVolumeClaim volumes through the hook', async () =>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('claimSourceFrom: only a source with an API client', () => {
-  assert.equal(claimSourceFrom(noConfig), undefined, 'a fake source has no client');
-  assert.equal(claimSourceFrom(undefined), undefined, 'undefined');
-  const fakeClient = { resource: () => ({}) };
-  const s1 = claimSourceFrom({ client: fakeClient });
-  assert.ok(s1, 'a source with a client');
-  assert.equal(claimSourceFrom({ client: fakeClient }), s1, 'one claim source per client');
 });
 
 test('readOnly claim as root: a read-only bind mount under the pod directory, unmounted before the pod directory goes', { skip: process.getuid?.() !== 0 ? 'needs root (mount)' : false }, async () => {

@@ -60,19 +60,6 @@ export function createApiClaimSource(client: Client, opts: { clock?: Clock; ttlM
   };
 }
 
-/**
- * Stopgap until the kubelet passes VolumeHost.claims: the API config source's client (ApiConfigSource keeps
- * one), or undefined. Sources are cached per client.
- */
-const derived = new WeakMap<object, ClaimSource>();
-export function claimSourceFrom(configSource: unknown): ClaimSource | undefined {
-  const c = (configSource as { client?: Client } | undefined)?.client;
-  if (!c || typeof c.resource !== 'function') return undefined;
-  let s = derived.get(c);
-  if (!s) derived.set(c, (s = createApiClaimSource(c)));
-  return s;
-}
-
 export interface ClaimVolumeSource { claimName: string; readOnly: boolean }
 
 /** The volume's persistentVolumeClaim source, if it is one. */

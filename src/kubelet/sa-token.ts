@@ -92,20 +92,6 @@ export function createServiceAccountTokenManager(o: { client: Client; clock?: Cl
   };
 }
 
-const derived = new WeakMap<Client, ServiceAccountTokenSource>();
-
-/**
- * The token manager of the kubelet's API client, reached through its config source (as pvc-volume.ts does
- * for claims), so the kubelet needs no extra wiring; undefined when the source has no client.
- */
-export function tokenSourceFrom(configSource: unknown): ServiceAccountTokenSource | undefined {
-  const c = (configSource as { client?: Client } | undefined)?.client;
-  if (!c || typeof c.resource !== 'function') return undefined;
-  let s = derived.get(c);
-  if (!s) derived.set(c, (s = createServiceAccountTokenManager({ client: c })));
-  return s;
-}
-
 /** The projected file's content for a serviceAccountToken source, or why it cannot be had yet. */
 export async function projectServiceAccountToken(pod: Pod, source: TokenProjectionSource, tokens: ServiceAccountTokenSource): Promise<{ data: Buffer } | { error: string }> {
   try {

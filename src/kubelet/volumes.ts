@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { writeAtomic, type FileProjection } from './atomic-writer';
 import { fieldRefValue, formatMap, resourceFieldValue, type ConfigSource, type EnvContext } from './env';
 import { parseQuantity } from './quantity';
-import { projectServiceAccountToken, tokenSourceFrom, type ServiceAccountTokenSource } from './sa-token';
-import { claimSourceFrom, claimVolumeSource, setUpClaimVolume, tearDownClaimVolumes, type ClaimSource } from './pvc-volume';
+import { projectServiceAccountToken, type ServiceAccountTokenSource } from './sa-token';
+import { claimVolumeSource, setUpClaimVolume, tearDownClaimVolumes, type ClaimSource } from './pvc-volume';
 import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from './types';
 
 export class VolumeError extends Error {
@@ -155,7 +155,7 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
     }
     const claim = claimVolumeSource(v);
     if (claim) {
-      const r = await setUpClaimVolume(pod, v.name, claim, host, host.claims ?? claimSourceFrom(src));
+      const r = await setUpClaimVolume(pod, v.name, claim, host, host.claims);
       if ('error' in r) throw new VolumeError(r.error);
       out.set(v.name, r.path);
       continue;
@@ -188,7 +188,7 @@ export async function setUpVolumes(pod: Pod, host: VolumeHost, src: ConfigSource
         if (s.configMap) await configMapPayload(src, ns, s.configMap.name ?? '', s.configMap.items, s.configMap.optional, mode, payload);
         if (s.secret) await secretPayload(src, ns, s.secret.name ?? '', s.secret.items, s.secret.optional, mode, payload);
         if (s.downwardAPI) downward(s.downwardAPI.items, pod, ctx, mode, payload);
-        const tokens = s.serviceAccountToken ? (host.tokens ?? tokenSourceFrom(src)) : undefined;
+        const tokens = s.serviceAccountToken ? host.tokens : undefined;
         if (s.serviceAccountToken && tokens) {
           const r = await projectServiceAccountToken(pod, s.serviceAccountToken, tokens);
           if ('error' in r) throw new VolumeError(r.error);

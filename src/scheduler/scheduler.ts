@@ -45,6 +45,7 @@ const NODE_PLUGINS = new Set(['NodeUnschedulable', 'NodeName', 'TaintToleration'
 const POD_DELETE_PLUGINS = new Set(['NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'VolumeBinding']);
 const POD_ADD_PLUGINS = new Set(['PodTopologySpread', 'InterPodAffinity']);
 const NAMESPACE_PLUGINS = new Set(['InterPodAffinity']);
+const VOLUME_PLUGINS = new Set(['VolumeBinding']);
 
 const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const keyOf = (p: Pod): string => `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`;
@@ -111,6 +112,9 @@ export class Scheduler {
       onUpdate: (_a, b) => nsChanged(b),
       onDelete: (x: KubeObject | Tombstone<KubeObject>) => this.cache.namespaceLabels.delete(deletedObject(x).metadata?.name ?? ''),
     });
+    // A claim that becomes bound (or a volume that appears) can make a pod rejected by VolumeBinding fit.
+    const volumeEvent = (): void => this.queue.moveAllToActiveOrBackoff(VOLUME_PLUGINS);
+    for (const inf of [this.informers.pvcs, this.informers.pvs]) inf.addEventHandler({ onAdd: volumeEvent, onUpdate: volumeEvent });
     pods.addEventHandler({
       onAdd: (p) => this.podChanged(undefined, p),
       onUpdate: (a, b) => this.podChanged(a, b),

@@ -44,6 +44,10 @@ test('bad flags and arguments are one-line errors', async () => {
   assertOneLineError(await berth(['server', '--port']), /flag needs an argument: --port/, 'missing value');
   assertOneLineError(await berth(['server', '--port', 'abc']), /invalid value "abc" for --port/, 'bad number');
   assertOneLineError(await berth(['server', '--datastore', 'mysql://x']), /--datastore/, 'bad datastore');
+  assertOneLineError(await berth(['server', '--metric-resolution', 'often']), /invalid --metric-resolution "often": want a duration/, 'bad metric resolution');
+  assertOneLineError(await berth(['server', '--metric-resolution', '500ms']), /must be at least 1s/, 'metric resolution too fine');
+  assertOneLineError(await berth(['server', '--cluster-cidr', '10.43.0.0/16']), /overlap/, 'pod and service ranges overlap');
+  assertOneLineError(await berth(['server', '--pod-network', 'calico']), /invalid --pod-network "calico"/, 'bad pod network');
   assertOneLineError(await berth(['frobnicate']), /unknown command "frobnicate"/, 'unknown command');
 });
 

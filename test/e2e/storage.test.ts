@@ -1,21 +1,16 @@
 // Persistent storage end to end with the real `berth server` (process runtime) and the real kubectl:
 // the persistentvolume-binder in the controller manager, the local-path provisioner under <dataDir>/storage,
-// and the kubelet mounting claims. Until `berth server` starts the provisioner itself, this test runs it
-// in-process against the server (its per-node Lease keeps a second copy from acting once it is wired in).
+// and the kubelet mounting claims; the scheduler re-queues a pod waiting for its claim when the claim binds.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadKubeconfig } from '../../src/client';
-import { runLocalPathProvisioner } from '../../src/controllers/volume/local-path';
 import { startBerth, type BerthProcess } from '../support/server';
 import { eventually, kubectlFor, type Kubectl } from './kubectl-helpers';
 
 let b: BerthProcess;
 let k: Kubectl;
 let storage: string;
-const ac = new AbortController();
-let provisioner: Promise<void> | undefined;
 let node = '';
 
 before(async () => {
@@ -23,35 +18,20 @@ before(async () => {
   k = kubectlFor(b.kubeconfigPath);
   storage = join(b.dir, 'data', 'storage');
   node = await eventually('node registered', async () => (await k.ok(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim());
-  provisioner = runLocalPathProvisioner({ config: loadKubeconfig(b.kubeconfigPath), signal: ac.signal, nodeName: node, baseDir: storage });
   await eventually('default StorageClass local-path', async () => /local-path \(default\)/.test(await k.ok(['get', 'storageclass'])));
 });
 
 after(async () => {
-  ac.abort();
-  await provisioner;
   const code = await b.stop();
   if (code !== 0) console.error(b.output());
   rmSync(b.dir, { recursive: true, force: true });
 });
 
-/**
- * Known gap (reported to the lead): the scheduler does not requeue a pod rejected for an unbound claim when
- * the claim becomes Bound (upstream's VolumeBinding registers PVC/PV/StorageClass events); it retries only
- * after 5 minutes or another cluster event. Until it does, this helper supplies such an event: a pod pinned
- * to the node, force-deleted at once (a deleted assigned pod moves unschedulable pods back to the queue).
- * Waits for `cond` and nudges every 3 s meanwhile.
- */
-let nudges = 0;
-async function runningWithNudge(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    const name = `nudge-${nudges++}`;
-    await k(['run', name, '--image=busybox', '--restart=Never', `--overrides={"spec":{"nodeName":"${node}"}}`, '--command', '--', 'true']);
-    await k(['delete', 'pod', name, '--grace-period=0', '--force', '--wait=false']);
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -86,7 +66,7 @@ spec:
   assert.equal(await jsonpath(['pvc', 'data'], '{.spec.storageClassName}'), 'local-path', 'the default class was assigned');
   const dir = await jsonpath(['pv', pv], '{.spec.hostPath.path}');
   assert.ok(dir.startsWith(storage), `PV path ${dir} is under ${storage}`);
-  await runningWithNudge('pod Running', async () => (await jsonpath(['pod', 'writer'], '{.status.phase}')) === 'Running', 90_000);
+  await waitFor('pod Running', async () => (await jsonpath(['pod', 'writer'], '{.status.phase}')) === 'Running', 90_000);
   const file = join(dir, 'hello.txt');
   await eventually(`${file} written`, () => existsSync(file));
   assert.equal(readFileSync(file, 'utf8').trim(), 'hello-from-pod', 'file content');
@@ -130,7 +110,7 @@ spec:
   });
   for (const i of [0, 1]) {
     await eventually(`state-db-${i} Bound`, async () => (await jsonpath(['pvc', `state-db-${i}`], '{.status.phase}')) === 'Bound', 120_000);
-    await runningWithNudge(`db-${i} Running`, async () => (await jsonpath(['pod', `db-${i}`], '{.status.phase}')) === 'Running', 120_000);
+    await waitFor(`db-${i} Running`, async () => (await jsonpath(['pod', `db-${i}`], '{.status.phase}')) === 'Running', 120_000);
   }
   const vols = new Set<string>();
   for (const i of [0, 1]) {

@@ -40,7 +40,7 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
 }
 
 test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { timeout: 300_000 }, async (t) => {
-  const b = await startBerth();
+  const b = await startBerth({ args: ['--metric-resolution', '5s'] });
   t.after(async () => {
     await b.stop();
     rmSync(b.dir, { recursive: true, force: true });
@@ -82,4 +82,9 @@ test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { t
   assert.equal(hpa.status?.conditions?.find((c) => c.type === 'ScalingActive')?.reason, 'ValidMetricFound', `got ${JSON.stringify(hpa.status?.conditions)}`);
   const describe = await kubectl.ok(['describe', 'hpa', 'burner']);
   assert.match(describe, /SuccessfulRescale\s+.*New size: 2; reason: cpu resource utilization \(percentage of request\) above target/, `kubectl describe hpa:\n${describe}`);
+  // The controller manager (a worker thread) reports its queues and reconciles on the API server's /metrics.
+  const m = await kubectl.ok(['get', '--raw', '/metrics']);
+  const n = Number(/^controller_reconcile_total\{controller="horizontalpodautoscaling",result="success"\} (\d+)$/m.exec(m)?.[1] ?? 0);
+  assert.ok(n >= 1, `want HPA reconciles counted on /metrics, got ${n}`);
+  assert.match(m, /^workqueue_depth\{name="deployment"\} \d+$/m, 'work queue depth of the deployment controller');
 });

@@ -84,8 +84,12 @@ function admitPriority(pod: Obj, ctx: AdmissionContext): void {
     throw errors.forbidden('', 'pods', podName, 'the integer value of priority (' + String(sp.priority) + ') must not be provided in pod spec; priority admission controller computed ' + String(value) + ' from the given PriorityClass name');
   }
   sp.priority = value;
-  if (pc && typeof pc.preemptionPolicy === 'string') sp.preemptionPolicy = pc.preemptionPolicy;
-  else if (sp.preemptionPolicy === undefined) sp.preemptionPolicy = 'PreemptLowerPriority';
+  // The class decides the policy too (PreemptLowerPriority when there is no class, as upstream's default).
+  const policy = pc && typeof pc.preemptionPolicy === 'string' ? pc.preemptionPolicy : 'PreemptLowerPriority';
+  if (sp.preemptionPolicy !== undefined && sp.preemptionPolicy !== policy) {
+    throw errors.forbidden('', 'pods', podName, `the string value of PreemptionPolicy (${String(sp.preemptionPolicy)}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+  }
+  sp.preemptionPolicy = policy;
 }
 
 export const SA_TOKEN_VOLUME_PREFIX = 'kube-api-access-';
