@@ -195,6 +195,30 @@ describe('API semantics', () => {
     assert.equal(same.code, 201, same.body);
   });
 
+  test('storage admission: a claim without a class gets the default class; claims and volumes carry protection finalizers from creation', async () => {
+    const sc = (name: string, isDefault: boolean) => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name, annotations: isDefault ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {} }, provisioner: 'example.com/x' });
+    assert.equal((await call('POST', '/apis/storage.k8s.io/v1/storageclasses', sc('plain', false))).code, 201);
+    const claim = (name: string, cls?: string | null) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { ...(cls !== undefined ? { storageClassName: cls } : {}), accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    const before = await call('POST', '/api/v1/namespaces/default/persistentvolumeclaims', claim('no-default-yet'));
+    assert.equal(before.code, 201, before.body);
+    assert.equal((before.json.spec as { storageClassName?: string }).storageClassName, undefined, 'no default class exists: the field stays unset');
+    assert.deepEqual((before.json.metadata as { finalizers?: string[] }).finalizers, ['kubernetes.io/pvc-protection']);
+    assert.equal((await call('POST', '/apis/storage.k8s.io/v1/storageclasses', sc('fast', true))).code, 201);
+    const cases: Array<{ name: string; cls: string | null | undefined; want: string | undefined }> = [
+      { name: 'unset', cls: undefined, want: 'fast' },
+      { name: 'explicit-empty', cls: '', want: '' },
+      { name: 'named', cls: 'plain', want: 'plain' },
+    ];
+    for (const c of cases) {
+      const r = await call('POST', '/api/v1/namespaces/default/persistentvolumeclaims', claim(`pvc-${c.name}`, c.cls));
+      assert.equal(r.code, 201, r.body);
+      assert.equal((r.json.spec as { storageClassName?: string }).storageClassName, c.want, `${c.name}: storageClassName`);
+    }
+    const pv = await call('POST', '/api/v1/persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-adm' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv-adm' } } });
+    assert.equal(pv.code, 201, pv.body);
+    assert.deepEqual((pv.json.metadata as { finalizers?: string[] }).finalizers, ['kubernetes.io/pv-protection']);
+  });
+
   test('namespaces: creating in a missing namespace is 404', async () => {
     const r = await call('POST', '/api/v1/namespaces/nope/configmaps', cm('x'));
     assert.equal(r.code, 404);

@@ -7,7 +7,7 @@ import { eventually, retryConflict, startHarness, type Harness } from './testing
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ controllers: ['statefulset', 'garbagecollector'] });
+  h = await startHarness({ controllers: ['statefulset', 'garbagecollector', 'persistentvolume-binder'] }); // the binder removes pvc-protection
 });
 after(async () => {
   await h.stop();

@@ -61,8 +61,44 @@ export function strategyFor(info: ResourceInfo, deps: StrategyDeps): Strategy {
     case '/events':
       s.ttlSeconds = deps.eventTtlSeconds;
       break;
+    case '/persistentvolumeclaims':
+      s.prepareForCreate = (obj, ctx) => {
+        admitDefaultStorageClass(obj, ctx);
+        addFinalizer(obj, 'kubernetes.io/pvc-protection');
+      };
+      break;
+    case '/persistentvolumes':
+      s.prepareForCreate = (obj) => addFinalizer(obj, 'kubernetes.io/pv-protection');
+      break;
   }
   return s;
+}
+
+/** StorageObjectInUseProtection admission: the protection finalizer from the first write on. */
+function addFinalizer(obj: Obj, finalizer: string): void {
+  const m = meta(obj);
+  const fs = Array.isArray(m.finalizers) ? (m.finalizers as unknown[]) : [];
+  if (!fs.includes(finalizer)) m.finalizers = [...fs, finalizer];
+}
+
+const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+
+/**
+ * DefaultStorageClass admission: a claim that names no class (the field absent, not "") gets the default
+ * StorageClass; with several defaults, the newest (upstream since 1.26).
+ */
+function admitDefaultStorageClass(pvc: Obj, ctx: AdmissionContext): void {
+  const spec = isObj(pvc.spec) ? pvc.spec : undefined;
+  if (!spec || spec.storageClassName !== undefined && spec.storageClassName !== null) return;
+  let best: Obj | undefined;
+  for (const c of ctx.list('storage.k8s.io', 'storageclasses', '')) {
+    const ann = (meta(c).annotations ?? {}) as Record<string, unknown>;
+    if (!DEFAULT_CLASS_ANNOTATIONS.some((a) => ann[a] === 'true')) continue;
+    const t = str(meta(c).creationTimestamp) ?? '';
+    const bt = best ? str(meta(best).creationTimestamp) ?? '' : '';
+    if (!best || t > bt || (t === bt && String(meta(c).name) < String(meta(best).name))) best = c;
+  }
+  if (best) spec.storageClassName = meta(best).name;
 }
 
 /** Priority admission: spec.priority from spec.priorityClassName, or from the global default class. */
