@@ -4,10 +4,15 @@
 //  2. Hollow nodes: RSS and CPU of 1,000 and 5,000 hollow kubelets in one child process (registration,
 //     leases every 10 s, pods Running at once), measured in steady state.
 //
-//   node --import tsx bench/kubelet-bench.ts [--quick] [--only=startup|hollow]
+//   node --import tsx bench/kubelet-bench.ts [--quick] [--only=startup|hollow] [--stages] [--profile=FILE]
+//   --stages: per-stage latencies (creation → informer → worker sync → sandbox → volumes → created → started →
+//   status computed → Running seen by the watch), p50/p99 of each stage's time since creation.
+//   --profile=FILE: a CPU profile (.cpuprofile) of the startup window only (creation → all Running).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createClient, Resources, type ClientConfig } from '../src/client/index';
 import { runHollowNodes, runKubelet } from '../src/kubelet/index';
@@ -21,6 +26,8 @@ interface PodLite {
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const showStages = process.argv.includes('--stages');
+const profileFile = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,9 +43,15 @@ async function startupBench(): Promise<void> {
   const ac = new AbortController();
   let ready!: () => void;
   const up = new Promise<void>((r) => (ready = r));
+  const stages = new Map<string, Map<string, number>>(); // uid → stage → first time
+  const trace = (uid: string, stage: string): void => {
+    let m = stages.get(uid);
+    if (!m) stages.set(uid, (m = new Map()));
+    if (!m.has(stage)) m.set(stage, performance.now());
+  };
   const kubelet = runKubelet({
     config, nodeName: 'bench-node', nodeIP: '127.0.0.1', runtime: 'process', dataDir, clusterCaPem: server.caPem, kubeletPort: 0,
-    signal: ac.signal, log: () => undefined, onReady: () => ready(),
+    signal: ac.signal, log: () => undefined, onReady: () => ready(), ...(showStages ? { trace } : {}),
   });
   await up;
   const pods = client.resource<PodLite>(Resources.pods);
@@ -54,19 +67,45 @@ async function startupBench(): Promise<void> {
       if (running.size >= n) break;
     }
   })();
+  const session = profileFile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const uids = new Map<string, string>(); // name → uid
+  const acked = new Map<string, number>();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: n }, async (_, i) => {
     const name = `bench-${i}`;
     created.set(name, performance.now());
-    await pods.create('default', {
+    const p = await pods.create('default', {
       metadata: { name, namespace: 'default' },
       spec: { nodeName: 'bench-node', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['/bin/sleep', '3600'] }] },
     });
+    acked.set(name, performance.now());
+    if (p.metadata.uid) uids.set(name, p.metadata.uid);
   }));
   await watching;
   const wall = performance.now() - t0;
+  if (session && profileFile) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    session.disconnect();
+  }
   const lat = [...created].map(([name, t]) => (running.get(name) ?? NaN) - t);
   console.log(`kubelet-bench runtime=process pods=${n} p50_ms=${pct(lat, 50).toFixed(0)} p99_ms=${pct(lat, 99).toFixed(0)} all_running_ms=${wall.toFixed(0)}`);
+  if (showStages) {
+    const order = ['created(api)', 'informer', 'sync', 'sandbox', 'volumes', 'created', 'started', 'status:Running', 'running(watch)'];
+    const rows = order.map((stage) => {
+      const xs = [...created].map(([name, t]) => {
+        const at = stage === 'created(api)' ? acked.get(name) : stage === 'running(watch)' ? running.get(name) : stages.get(uids.get(name) ?? '')?.get(stage);
+        return (at ?? NaN) - t;
+      }).filter((x) => Number.isFinite(x));
+      return `${stage}=${pct(xs, 50).toFixed(0)}/${pct(xs, 99).toFixed(0)}`;
+    });
+    console.log(`kubelet-bench stages ms since creation p50/p99: ${rows.join(' ')}`);
+  }
   // clean up: delete the pods and wait for the kubelet to stop them
   watchAc.abort();
   await pods.deleteCollection('default', {});

@@ -59,6 +59,8 @@ export interface KubeletOptions {
   cniBinDirs?: string[];
   /** The cluster's pod CIDR (routed unreachable where nothing more specific exists); the node's own comes from Node.spec.podCIDR. */
   clusterCidr?: string;
+  /** Debug/bench hook: a pod reached a startup stage ('informer', then the pod worker's stages). */
+  trace?: (uid: string, stage: string) => void;
   /** Called once the kubelet is up (tests): the HTTPS port and the pod worker map. */
   onReady?: (info: KubeletHandle) => void;
 }
@@ -135,11 +137,13 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     },
     mirrorName: (pod) => (staticPods?.isStatic(pod) ? pod.metadata.name : undefined),
     onDone: (uid) => workers.delete(uid),
+    ...(opts.trace ? { trace: opts.trace } : {}),
   };
   const upsert = (pod: Pod): void => {
     const w = workers.get(pod.metadata.uid);
     if (w) w.update(pod);
     else {
+      opts.trace?.(pod.metadata.uid, 'informer');
       const nw = new PodWorker(pod, deps);
       workers.set(pod.metadata.uid, nw);
       nw.kick();

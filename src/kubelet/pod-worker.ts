@@ -47,6 +47,8 @@ export interface PodWorkerDeps {
   mirrorName?(pod: Pod): string | undefined;
   /** Called when the worker finished a terminated pod. */
   onDone(uid: string): void;
+  /** Debug/bench hook: the pod reached a startup stage (sync, sandbox, volumes, created, started, status). */
+  trace?(uid: string, stage: string): void;
 }
 
 interface ProbeSlot {
@@ -153,6 +155,7 @@ export class PodWorker {
     }
     let nextMs = RESYNC_MS;
     const rt = this.d.runtime;
+    this.d.trace?.(this.uid, 'sync');
     const sandboxes = await this.podSandboxes();
     let sandbox = sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.attempt - a.attempt)[0];
     if (this.terminalPhase) {
@@ -182,11 +185,13 @@ export class PodWorker {
         throw e;
       }
       sandbox = await rt.podSandboxStatus(id);
+      this.d.trace?.(this.uid, 'sandbox');
     }
     const ctx: EnvContext = { pod: this.pod, podIP: sandbox.ip || this.d.hostIP, hostIP: this.d.hostIP, nodeAllocatable: this.d.nodeAllocatable };
     let volumes: Map<string, string> | undefined;
     try {
       volumes = await setUpVolumes(this.pod, this.d.volumeHost, this.d.config, ctx);
+      this.d.trace?.(this.uid, 'volumes');
     } catch (e) {
       if (!(e instanceof VolumeError)) throw e;
       this.d.event(this.pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${e.message}`);
@@ -235,6 +240,7 @@ export class PodWorker {
     for (const ct of containers) if (ct.state === 'exited' && !this.exitSeen.has(ct.id)) this.exitSeen.set(ct.id, now);
     await this.gcOldAttempts(containers);
     const status = this.writeStatus(sandbox, containers);
+    this.d.trace?.(this.uid, `status:${status.phase ?? ''}`);
     if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       this.terminalPhase = status.phase;
       this.stopProbes();
@@ -296,8 +302,10 @@ export class PodWorker {
       return;
     }
     this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`);
+    this.d.trace?.(this.uid, 'created');
     await rt.startContainer(id);
     const st = await rt.containerStatus(id);
+    this.d.trace?.(this.uid, 'started');
     if (st.state !== 'running') return;
     this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
     const target = { runtime: rt, containerId: id, container: c, podIP: sandbox.ip || this.d.hostIP };
