@@ -23,6 +23,8 @@ export interface ChoosePodNetworkOptions {
   binDirs?: string[];
   clusterCidr?: string;
   bridge?: string;
+  /** Pods reach addresses outside the cluster, masqueraded (default true). */
+  egress?: boolean;
   log: LogFn;
 }
 
@@ -35,6 +37,6 @@ export function choosePodNetwork(o: ChoosePodNetworkOptions): PodNetworkChoice {
     if (o.mode === 'cni') throw new Error(`--pod-network cni: ${reasons.join('; ')}`);
     return host(reasons.join('; '));
   }
-  const cni = new CniPodNetwork({ stateDir: join(o.dataDir, 'cni'), log: o.log, ...(o.binDirs ? { binDirs: o.binDirs } : {}), ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}), ...(o.bridge ? { bridge: o.bridge } : {}) });
+  const cni = new CniPodNetwork({ stateDir: join(o.dataDir, 'cni'), log: o.log, ...(o.binDirs ? { binDirs: o.binDirs } : {}), ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}), ...(o.bridge ? { bridge: o.bridge } : {}), ...(o.egress === false ? { egress: false } : {}) });
   return { cni, annotation: 'cni', message: 'pods get their own network namespace and an address from the node\'s pod CIDR through CNI' };
 }

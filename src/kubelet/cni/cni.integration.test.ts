@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { Resources } from '../../client';
@@ -44,6 +45,39 @@ const httpPod = (name: string, text: string, hostPort?: number): Omit<Pod, 'meta
   },
 });
 
+/**
+ * A stand-in for "the outside world": a network namespace this test creates, joined to the host by a veth
+ * pair (host side `<name>-h` holds .1 of `net`/30, the namespace .2), running a busybox httpd whose CGI
+ * answers with the client's address. Returns the server's address and a cleanup.
+ */
+function outside(name: string, net: string): { addr: string; hostAddr: string; close: () => void } {
+  const [a, b, c, d] = net.split('.').map(Number) as [number, number, number, number];
+  const hostAddr = `${a}.${b}.${c}.${d + 1}`;
+  const addr = `${a}.${b}.${c}.${d + 2}`;
+  const dir = mkdtempSync(join(tmpdir(), 'cni-outside-'));
+  mkdirSync(join(dir, 'cgi-bin'));
+  writeFileSync(join(dir, 'cgi-bin', 'ip'), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s\\n" "$REMOTE_ADDR"\n', { mode: 0o755 });
+  const run = (args: string[]) => execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' });
+  run(['ip', 'netns', 'add', name]);
+  run(['ip', 'link', 'add', `${name}-h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
+  run(['ip', 'addr', 'add', `${hostAddr}/30`, 'dev', `${name}-h`]);
+  run(['ip', 'link', 'set', `${name}-h`, 'up']);
+  run(['ip', '-n', name, 'addr', 'add', `${addr}/30`, 'dev', 'eth0']);
+  run(['ip', '-n', name, 'link', 'set', 'eth0', 'up']);
+  run(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
+  run(['ip', 'netns', 'exec', name, 'busybox', 'httpd', '-p', `${addr}:8099`, '-h', dir]);
+  return {
+    addr,
+    hostAddr,
+    close: () => {
+      sh('ip', ['netns', 'pids', name]).split('\n').filter(Boolean).forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
+      sh('ip', ['netns', 'del', name]);
+      sh('ip', ['link', 'del', `${name}-h`]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, release, clean host', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
@@ -77,6 +111,14 @@ test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, 
     const inA = await h.kubeletExec('default', 'a', 'web', ['ip', '-o', '-4', 'addr', 'show', 'eth0']);
     assert.ok(inA.includes(`inet ${ipA}/24`), `pod a's eth0 holds its address: ${inA}`);
     assert.equal((await httpGet('http://127.0.0.1:18181/')).trim(), 'from-b', 'hostPort 18181 reaches pod b through portmap');
+    // egress: a pod reaches an address outside the cluster, seen there as the node (masqueraded)
+    const out = outside('bt-egress1', '172.31.254.0');
+    try {
+      const seen = await h.kubeletExec('default', 'a', 'web', ['wget', '-qO-', '-T', '3', `http://${out.addr}:8099/cgi-bin/ip`]);
+      assert.equal(seen.trim(), out.hostAddr, `the outside sees the node's address, not the pod's ${ipA}`);
+    } finally {
+      out.close();
+    }
 
     // deleting a pod releases its namespace and address
     const ipam = join(h.dataDir, 'cni', 'networks', 'berth');
@@ -92,13 +134,14 @@ test('CNI pod network: addresses, pod-to-pod and node-to-pod traffic, hostPort, 
   assert.equal(sh('ip', ['link', 'show', bridge]), '', 'a clean stop with no pods left removes the bridge');
   assert.equal(sh('ip', ['-4', 'route', 'show', 'exact', '10.199.0.0/16']).trim(), '', 'and the unreachable route');
   assert.doesNotMatch(sh('iptables', ['-w', '5', '-S', 'FORWARD']), new RegExp(`BERTH-PN-${bridge}`), 'and the FORWARD jump');
+  assert.doesNotMatch(sh('iptables', ['-w', '5', '-t', 'nat', '-S']), new RegExp(`BERTH-PN-${bridge}`), 'and the egress NAT chain');
   // another berth pod network on this host (a concurrent test's server) keeps forwarding on until it goes
   const others = existsSync('/run/berth/pod-bridges') ? readdirSync('/run/berth/pod-bridges') : [];
   if (others.length === 0) assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), forwardBefore, 'and restores IPv4 forwarding as found');
 });
 
 test('CNI pod network waits for the node\'s pod CIDR: NotReady with upstream\'s message, then pods run', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
-  const h = await startHarness({ podNetwork: 'cni', cniBridge: 'berth-t2' });
+  const h = await startHarness({ podNetwork: 'cni', cniBridge: 'berth-t2', podEgress: false });
   try {
     const nodes = h.client.resource<Node>(Resources.nodes);
     const notReady = await waitUntil(async () => {
@@ -115,6 +158,15 @@ test('CNI pod network waits for the node\'s pod CIDR: NotReady with upstream\'s 
     const c = await h.waitPod('c', isReady, 'Ready once the node has a pod CIDR');
     assert.match(c.status?.podIP ?? '', /^10\.199\.2\.\d+$/);
     assert.equal((await httpGet(`http://${c.status?.podIP}:8080/`)).trim(), 'from-c');
+    // podEgress: false: nothing a pod sends leaves the node
+    const out = outside('bt-egress2', '172.31.254.4');
+    try {
+      assert.equal((await httpGet(`http://${out.addr}:8099/cgi-bin/ip`)).trim(), out.hostAddr, 'the node itself reaches the outside namespace');
+      const r = await h.kubeletExec('default', 'c', 'web', ['sh', '-c', `wget -qO- -T 2 http://${out.addr}:8099/cgi-bin/ip || echo blocked`]);
+      assert.equal(r.trim(), 'blocked', 'the pod cannot');
+    } finally {
+      out.close();
+    }
     await waitUntil(async () => ((await nodes.get(undefined, h.nodeName)).status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? true : undefined), 'node Ready');
   } finally {
     await h.close();

@@ -4,10 +4,11 @@
 // portmap. The configuration is written by berth from the node's spec.podCIDR (as k3s does with flannel's
 // bridge), so there is no CNI config directory to get wrong.
 //
-// Host side (root): the bridge plugin turns on IPv4 forwarding; so that pod traffic never leaves the machine,
-// the filter table's FORWARD chain jumps to BERTH-PODNET, which accepts bridge-to-bridge traffic and replies,
-// and drops anything else a pod sends out through another interface; the cluster CIDR gets an unreachable
-// route where nothing more specific exists (the node's own /24 is routed to the bridge). All of it is removed
+// Host side (root): the bridge plugin turns on IPv4 forwarding; the filter table's FORWARD chain jumps to
+// BERTH-PODNET, which accepts bridge-to-bridge traffic and replies, drops pod traffic to other cluster
+// addresses, and accepts the rest (egress, masqueraded behind the node's address by BERTH-PODNET-NAT in
+// POSTROUTING) unless egress is off; the cluster CIDR gets an unreachable route where nothing more specific
+// exists (the node's own /24 is routed to the bridge), so cluster addresses never reach the default gateway. All of it is removed
 // by cleanupHost() (the kubelet calls it on a clean stop once no pod network is left), which also restores
 // the forwarding setting found before once no other berth pod bridge is left on the host.
 import { execFile } from 'node:child_process';
@@ -51,6 +52,11 @@ export interface CniNetworkOptions {
   host?: HostExec;
   /** Skip the host-side rules and routes (tests that run plugins against a fake). */
   manageHost?: boolean;
+  /**
+   * Pods may reach addresses outside the cluster, masqueraded behind the node's address (default true, as on
+   * any Kubernetes cluster); false drops everything a pod sends off the node except replies.
+   */
+  egress?: boolean;
 }
 
 /** The reasons CNI cannot be used on this machine ([] when it can). */
@@ -187,14 +193,38 @@ export class CniPodNetwork implements PodNetworkPlugin {
     const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
     if ((await ipt(['-t', 'filter', '-L', this.chain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', this.chain]);
     await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', this.chain]);
+    const egress = this.o.egress !== false;
+    const cluster = this.o.clusterCidr;
     const rules = [
       ['-i', br, '-o', br, '-j', 'ACCEPT'],
       ['-i', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
-      ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
+      ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      // other nodes' pod addresses are not routed from here: they never go to the default gateway
+      ...(cluster ? [['-i', br, '-d', cluster, '-m', 'comment', '--comment', 'berth: cluster addresses stay on the node', '-j', 'DROP']] : []),
+      egress
+        ? ['-i', br, '-m', 'comment', '--comment', 'berth: pod egress, masqueraded', '-j', 'ACCEPT']
+        : ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
     ];
     for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', this.chain, ...r]);
     const jump = ['FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain];
     if ((await ipt(['-t', 'filter', '-C', ...jump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...jump]);
+    // Egress leaves with the node's address (the bridge plugin's ipMasq, but in one chain of our own that
+    // skips pod-to-pod and cluster destinations).
+    const natChain = `${this.chain}-NAT`;
+    const natJump = ['POSTROUTING', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', natChain];
+    if (egress) {
+      if ((await ipt(['-t', 'nat', '-L', natChain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'nat', '-N', natChain]);
+      await this.must('iptables', ['-w', '5', '-t', 'nat', '-F', natChain]);
+      const nat = [
+        ['-o', br, '-j', 'RETURN'],
+        ...(cluster ? [['-d', cluster, '-j', 'RETURN']] : []),
+        ['-s', podCidr, '-m', 'comment', '--comment', 'berth: pod egress', '-j', 'MASQUERADE'],
+      ];
+      for (const r of nat) await this.must('iptables', ['-w', '5', '-t', 'nat', '-A', natChain, ...r]);
+      if ((await ipt(['-t', 'nat', '-C', ...natJump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'nat', '-I', ...natJump]);
+    } else {
+      await this.removeChain('nat', 'POSTROUTING', natChain);
+    }
     // Connections to a node port or hostPort on 127.0.0.1 are DNATed to a pod and leave through the bridge
     // with a loopback source (masqueraded on the way out): that needs route_localnet on the bridge, as
     // kube-proxy's localhost node ports and the portmap plugin do. With it, a pod could address the node's
@@ -222,13 +252,9 @@ export class CniPodNetwork implements PodNetworkPlugin {
   /** Removes the bridge, the rules and the route, and restores the forwarding setting. */
   async cleanupHost(): Promise<void> {
     if (this.o.manageHost === false) return;
-    const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
-    await ipt(['-t', 'filter', '-D', 'FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain]);
-    await ipt(['-t', 'filter', '-F', this.chain]);
-    await ipt(['-t', 'filter', '-X', this.chain]);
-    await ipt(['-t', 'filter', '-D', 'INPUT', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', `${this.chain}-IN`]);
-    await ipt(['-t', 'filter', '-F', `${this.chain}-IN`]);
-    await ipt(['-t', 'filter', '-X', `${this.chain}-IN`]);
+    await this.removeChain('filter', 'FORWARD', this.chain);
+    await this.removeChain('filter', 'INPUT', `${this.chain}-IN`);
+    await this.removeChain('nat', 'POSTROUTING', `${this.chain}-NAT`);
     await this.host('ip', ['link', 'del', this.bridge]);
     if (this.addedRoute && this.o.clusterCidr) await this.host('ip', ['route', 'del', 'unreachable', this.o.clusterCidr]);
     this.addedRoute = false;
@@ -241,6 +267,14 @@ export class CniPodNetwork implements PodNetworkPlugin {
     }
     rmSync(join(this.o.stateDir, 'networks'), { recursive: true, force: true });
     this.hostReady = false;
+  }
+
+  /** Removes the jump from `from` to `chain` and the chain itself (absent ones are fine). */
+  private async removeChain(table: string, from: string, chain: string): Promise<void> {
+    const ipt = (args: string[]) => this.host('iptables', ['-w', '5', '-t', table, ...args]);
+    await ipt(['-D', from, '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', chain]);
+    await ipt(['-F', chain]);
+    await ipt(['-X', chain]);
   }
 
   /** Forgets every address allocation (after a reboot every namespace is gone, so are its addresses). */
