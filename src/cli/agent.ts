@@ -21,6 +21,7 @@ export interface EmbeddedAgentOptions {
   podManifestPath?: string;
   clusterDNS?: string;
   podNetwork?: 'auto' | 'cni' | 'host';
+  podEgress?: boolean;
   clusterCidr?: string;
   log: (l: LogLevel, msg: string) => void;
 }
@@ -72,6 +73,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<{ sto
     clusterDNS: o.clusterDNS,
     ...(o.podNetwork ? { podNetwork: o.podNetwork } : {}),
     ...(o.clusterCidr ? { clusterCidr: o.clusterCidr } : {}),
+    ...(o.podEgress === false ? { podEgress: false } : {}),
     signal: ac.signal,
     log: (level, msg) => o.log(level, `kubelet: ${msg}`),
     onReady: () => ready(),

@@ -49,6 +49,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'service-cidr', type: 'string', help: 'range of Service cluster IPs', default: '10.43.0.0/16' },
   { name: 'cluster-cidr', type: 'string', help: 'range of pod IPs; each node gets a /24 of it', default: '10.42.0.0/16' },
   { name: 'pod-network', type: 'string', help: "pod network of the embedded agent: 'auto' (CNI when root with the CNI plugins, else the host network), 'cni' or 'host'", default: 'auto' },
+  { name: 'disable-pod-egress', type: 'boolean', help: 'with a CNI pod network, pods cannot reach addresses outside the cluster (by default they can, masqueraded behind the node)' },
   { name: 'proxy-mode', type: 'string', help: "service proxy: 'auto' (iptables when root, else userspace), 'iptables', 'userspace' or 'none'", default: 'auto' },
   { name: 'disable-dns', type: 'boolean', help: 'do not run cluster DNS on this machine' },
   { name: 'disable-ingress', type: 'boolean', help: 'do not run the ingress controller on this machine' },
@@ -230,6 +231,7 @@ export async function runServer(args: string[]): Promise<number> {
         podManifestPath: flags['pod-manifest-path'] ? resolve(String(flags['pod-manifest-path'])) : undefined,
         clusterDNS: dnsIp(String(flags['service-cidr'])),
         podNetwork: podNetwork as 'auto' | 'cni' | 'host',
+        podEgress: !flags['disable-pod-egress'],
         clusterCidr,
         log,
       });

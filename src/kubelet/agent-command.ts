@@ -23,6 +23,7 @@ Flags:
   --pod-network MODE           auto (CNI when root with the CNI plugins, else host), cni or host
   --cluster-cidr CIDR          the cluster's pod range, routed unreachable here (default 10.42.0.0/16)
   --cni-bin-dir DIRS           CNI plugin directories, colon-separated (default /usr/lib/cni:/opt/cni/bin)
+  --pod-egress true|false      with CNI, pods reach addresses outside the cluster, masqueraded (default true)
   --pod-manifest-path DIR      static pod manifests
   --cluster-dns IP             nameserver for ClusterFirst pods
   --cluster-domain D           default cluster.local
@@ -48,7 +49,7 @@ export function parseAgentArgs(args: string[]): Record<string, string> {
     const name = a.slice(2, eq < 0 ? undefined : eq);
     const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
     if (value === undefined) throw new AgentError(`flag needs an argument: --${name}`);
-    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain', 'proxy-mode', 'service-cidr', 'enable-dns', 'pod-network', 'cluster-cidr', 'cni-bin-dir'];
+    const known = ['server', 'token', 'data-dir', 'node-ip', 'node-name', 'node-labels', 'register-with-taints', 'kubelet-port', 'runtime', 'pod-manifest-path', 'cluster-dns', 'cluster-domain', 'proxy-mode', 'service-cidr', 'enable-dns', 'pod-network', 'cluster-cidr', 'cni-bin-dir', 'pod-egress'];
     if (!known.includes(name)) throw new AgentError(`unknown flag: --${name}`);
     out[name] = value;
   }
@@ -130,6 +131,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     const runtime = f.runtime ?? 'process';
     if (runtime !== 'process' && runtime !== 'oci' && runtime !== 'fake') throw new AgentError(`--runtime ${runtime}: want process, oci or fake`);
+    if (f['pod-egress'] !== undefined && f['pod-egress'] !== 'true' && f['pod-egress'] !== 'false') throw new AgentError(`--pod-egress ${f['pod-egress']}: want true or false`);
     const podNetwork = f['pod-network'] ?? 'auto';
     if (podNetwork !== 'auto' && podNetwork !== 'cni' && podNetwork !== 'host') throw new AgentError(`--pod-network ${podNetwork}: want auto, cni or host`);
     const dataDir = f['data-dir'] ?? join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'berth-agent');
@@ -168,6 +170,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
       clusterDomain: f['cluster-domain'],
       podNetwork,
       clusterCidr: f['cluster-cidr'] ?? '10.42.0.0/16',
+      podEgress: f['pod-egress'] !== 'false',
       ...(f['cni-bin-dir'] ? { cniBinDirs: f['cni-bin-dir'].split(':').filter(Boolean) } : {}),
       signal: ac.signal,
     });
