@@ -84,6 +84,9 @@ function validatePluginArgs(name: string, args: Obj, field: string, errs: string
       if (c.whenUnsatisfiable !== 'DoNotSchedule' && c.whenUnsatisfiable !== 'ScheduleAnyway') errs.push(`${f}.whenUnsatisfiable: Unsupported value: ${JSON.stringify(c.whenUnsatisfiable)}: supported values: "DoNotSchedule", "ScheduleAnyway"`);
       if (c.labelSelector !== undefined) errs.push(`${f}.labelSelector: Forbidden: constraint must not define a selector, as they deduced for each pod`);
     });
+  } else if (name === 'VolumeBinding') {
+    const t = args.bindTimeoutSeconds;
+    if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 0)) errs.push(invalid(`${field}.bindTimeoutSeconds`, t, 'invalid BindTimeoutSeconds, should not be a negative value'));
   } else if (name === 'InterPodAffinity') {
     const w = args.hardPodAffinityWeight;
     if (w !== undefined && (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100)) errs.push(invalid(`${field}.hardPodAffinityWeight`, w, 'not in valid range [0, 100]'));
@@ -108,7 +111,7 @@ function parseProfile(p: unknown, i: number, errs: string[]): ProfileConfig | un
   const pl = isObj(p.plugins) ? p.plugins : {};
   for (const [point, set] of Object.entries(pl)) {
     const pf = `${f}.plugins.${point}`;
-    if (point === 'queueSort' || point === 'preEnqueue' || point === 'preBind' || point === 'postBind') continue; // accepted, fixed in berth
+    if (point === 'queueSort' || point === 'preEnqueue' || point === 'postBind') continue; // accepted, fixed in berth
     if (point !== 'multiPoint' && !(POINTS as readonly string[]).includes(point)) {
       errs.push(`${pf}: Invalid value: unknown extension point`);
       continue;

@@ -18,7 +18,7 @@ type Sel = KubeObject & { spec?: { selector?: Record<string, string> | LabelSele
 export async function explainPod(client: Client, namespace: string, name: string, config: SchedulerConfig = defaultSchedulerConfig()): Promise<string> {
   const podsApi = client.resource<Pod>(Resources.pods);
   const target = await podsApi.get(namespace, name);
-  const [nodes, pods, pvcs, pvs, svcs, rss, namespaces] = await Promise.all([
+  const [nodes, pods, pvcs, pvs, svcs, rss, namespaces, classes] = await Promise.all([
     client.resource<Node>(Resources.nodes).listAll(undefined),
     podsApi.listAll(undefined),
     client.resource(Resources.persistentvolumeclaims).list(namespace),
@@ -26,6 +26,7 @@ export async function explainPod(client: Client, namespace: string, name: string
     client.resource<Sel>(Resources.services).list(namespace),
     client.resource<Sel>(Resources.replicasets).list(namespace),
     client.resource(Resources.namespaces).list(undefined),
+    client.resource(Resources.storageclasses).list(undefined),
   ]);
   const cache = new SchedulerCache();
   for (const ns of namespaces.items) cache.namespaceLabels.set(ns.metadata?.name ?? '', ns.metadata?.labels ?? {});
@@ -40,7 +41,16 @@ export async function explainPod(client: Client, namespace: string, name: string
   }
   const handle: Handle = {
     cache,
-    getObject: (kind, ns, n) => (kind === 'pvc' ? pvcs.items.find((x) => x.metadata?.name === n && x.metadata?.namespace === ns) : pvs.items.find((x) => x.metadata?.name === n)),
+    getObject(kind, ns, n) {
+      const named = (x: KubeObject): boolean => x.metadata?.name === n;
+      switch (kind) {
+        case 'pvc': return pvcs.items.find((x) => named(x) && x.metadata?.namespace === ns);
+        case 'pv': return pvs.items.find(named);
+        case 'storageclass': return classes.items.find(named);
+        case 'pod': return pods.items.find((x) => named(x) && x.metadata?.namespace === ns);
+      }
+    },
+    listObjects: () => pvs.items,
     ownerSelectors(pod) {
       const out: LabelSelector[] = [];
       for (const s of svcs.items) if (s.spec?.selector && Object.keys(s.spec.selector).length) out.push(selectorFromMap(s.spec.selector as Record<string, string>));

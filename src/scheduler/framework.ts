@@ -4,20 +4,29 @@
 //
 //   queue ─► PreFilter ─► Filter (per node) ─┬─► PreScore ─► Score ─► NormalizeScore ─► pick best
 //                                            └─(no node fits)─► PostFilter (preemption)
-//   pick ─► assume in cache ─► Reserve ─► Permit ─► Bind (async) ─► informer confirms
+//   pick ─► assume in cache ─► Reserve ─► Permit ─► PreBind (async) ─► Bind (async) ─► informer confirms
 import type { SchedulerCache } from './cache';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { CycleState, Status } from './types';
 import type { WaitingPods } from './waiting-pods';
 import type { LabelSelector } from '../api/selectors';
-import type { KubeObject } from '../client/index';
+import type { Client, Clock, KubeObject } from '../client/index';
+
+/** What `Handle.getObject` looks up in the informer caches. */
+export type ObjectKind = 'pvc' | 'pv' | 'storageclass' | 'pod';
 
 /** What plugins may see of the world besides the pod and the node. */
 export interface Handle {
   readonly cache: SchedulerCache;
-  /** A PersistentVolumeClaim / PersistentVolume from the informer caches, if watched. */
-  getObject(kind: 'pvc' | 'pv', namespace: string, name: string): KubeObject | undefined;
+  /** A PersistentVolumeClaim / PersistentVolume / StorageClass / Pod from the informer caches, if watched. */
+  getObject(kind: ObjectKind, namespace: string, name: string): KubeObject | undefined;
+  /** Every PersistentVolume in the informer cache (VolumeBinding's matching); absent: none. */
+  listObjects?(kind: 'pv'): readonly KubeObject[];
+  /** The scheduler's API client (upstream's Handle.ClientSet), for PreBind writes; absent in dry runs. */
+  readonly client?: Client;
+  /** The scheduler's clock (PreBind waits); absent: the wall clock. */
+  readonly clock?: Clock;
   /** Selectors of the Services/ReplicaSets/StatefulSets/ReplicationControllers that select the pod (default spreading). */
   ownerSelectors(pod: PodInfo): LabelSelector[];
   /** Writes a Binding (the DefaultBinder's job). */
@@ -103,16 +112,26 @@ export interface PermitPlugin extends Plugin {
   permit(state: CycleState, pod: PodInfo, nodeName: string): PermitStatus | undefined;
 }
 
+export interface PreBindPlugin extends Plugin {
+  /**
+   * Runs in the asynchronous binding cycle, before Bind (upstream's PreBind): may write to the API and
+   * wait. A non-success status fails the binding cycle: every Reserve plugin's unreserve runs, the
+   * assumption is forgotten and the pod goes back to the queue with backoff. Must honour `signal`
+   * (the scheduler stopping) by returning promptly.
+   */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string, signal?: AbortSignal): Promise<Status | undefined>;
+}
+
 export interface BindPlugin extends Plugin {
   /** Skip means "not mine": the next bind plugin is asked. */
   bind(pod: PodInfo, nodeName: string): Promise<Status | undefined>;
 }
 
-export type ExtensionPoint = 'preFilter' | 'filter' | 'postFilter' | 'preScore' | 'score' | 'reserve' | 'permit' | 'bind';
+export type ExtensionPoint = 'preFilter' | 'filter' | 'postFilter' | 'preScore' | 'score' | 'reserve' | 'permit' | 'preBind' | 'bind';
 
 export const EXTENSION_METHOD: Record<ExtensionPoint, string> = {
   preFilter: 'preFilter', filter: 'filter', postFilter: 'postFilter', preScore: 'preScore', score: 'score',
-  reserve: 'reserve', permit: 'permit', bind: 'bind',
+  reserve: 'reserve', permit: 'permit', preBind: 'preBind', bind: 'bind',
 };
 
 export type PluginFactory = (args: Record<string, unknown>, handle: Handle) => Plugin;

@@ -1,5 +1,6 @@
 // The informers the scheduler watches and the Handle plugins see: nodes and pods feed the cache; PVCs,
-// PVs, PDBs and the workload objects whose selectors drive default spreading are only looked up.
+// PVs, StorageClasses, PDBs and the workload objects whose selectors drive default spreading are only
+// looked up.
 import { selectorFromMap, selectorFromSpec, type LabelSelector } from '../api/selectors';
 import { Resources, createInformer, type Client, type Clock, type Informer, type KubeObject } from '../client/index';
 import type { SchedulerCache } from './cache';
@@ -15,6 +16,8 @@ export interface Informers {
   pods: Informer<Pod>;
   pvcs: Informer<KubeObject>;
   pvs: Informer<KubeObject>;
+  /** StorageClasses: VolumeBinding's delayed binding (volumeBindingMode, provisioner, allowedTopologies). */
+  storageClasses: Informer<KubeObject>;
   pdbs: Informer<KubeObject>;
   /** Namespace labels, for namespaceSelector in pod affinity terms. */
   namespaces: Informer<KubeObject>;
@@ -50,6 +53,7 @@ export function createInformers(client: Client, clock: Clock, onError: (e: unkno
     pods,
     pvcs: mk(Resources.persistentvolumeclaims),
     pvs: mk(Resources.persistentvolumes),
+    storageClasses: mk(Resources.storageclasses),
     pdbs: mk(Resources.poddisruptionbudgets),
     namespaces: mk(Resources.namespaces),
     owners: [mk(Resources.services), mk(Resources.replicationcontrollers), mk(Resources.replicasets), mk(Resources.statefulsets)],
@@ -59,7 +63,17 @@ export function createInformers(client: Client, clock: Clock, onError: (e: unkno
 
 type WithSelector = KubeObject & { spec?: { selector?: Record<string, string> | LabelSelectorSpec } };
 
-export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: PodInfo, node: string) => Promise<void>, waitingPods: WaitingPods): Handle & { pdbs(): Pdb[] } {
+export interface HandleDeps {
+  cache: SchedulerCache;
+  informers: Informers;
+  bind: (pod: PodInfo, node: string) => Promise<void>;
+  waitingPods: WaitingPods;
+  client: Client;
+  clock: Clock;
+}
+
+export function createHandle(d: HandleDeps): Handle & { pdbs(): Pdb[] } {
+  const { cache, informers: inf, bind, waitingPods } = d;
   const selCache = new WeakMap<object, LabelSelector | null>();
   const selectorOf = (o: WithSelector, isMap: boolean): LabelSelector | null => {
     let s = selCache.get(o);
@@ -77,9 +91,16 @@ export function createHandle(cache: SchedulerCache, inf: Informers, bind: (pod: 
   return {
     cache,
     getObject(kind, ns, name) {
-      if (kind === 'pvc') return inf.pvcs.lister.get(ns, name);
-      return inf.pvs.lister.get(undefined, name);
+      switch (kind) {
+        case 'pvc': return inf.pvcs.lister.get(ns, name);
+        case 'pv': return inf.pvs.lister.get(undefined, name);
+        case 'storageclass': return inf.storageClasses.lister.get(undefined, name);
+        case 'pod': return inf.pods.lister.get(ns, name);
+      }
     },
+    listObjects: () => inf.pvs.lister.list(),
+    client: d.client,
+    clock: d.clock,
     ownerSelectors(pod) {
       const out: LabelSelector[] = [];
       inf.owners.forEach((o, i) => {

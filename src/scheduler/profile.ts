@@ -3,14 +3,14 @@
 import type { ProfileConfig } from './config';
 import {
   implementsPoint, type BindPlugin, type ExtensionPoint, type FilterPlugin, type FilterRunner, type Handle, type Plugin, type PermitPlugin,
-  type PluginFactory, type PostFilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ReservePlugin, type ScorePlugin,
+  type PluginFactory, type PostFilterPlugin, type PreBindPlugin, type PreFilterPlugin, type PreScorePlugin, type ReservePlugin, type ScorePlugin,
 } from './framework';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import { DEFAULT_PLUGINS, REGISTRY } from './plugins/registry';
 import type { CycleState, Status } from './types';
 
-export const POINTS: readonly ExtensionPoint[] = ['preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'permit', 'bind'];
+export const POINTS: readonly ExtensionPoint[] = ['preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'permit', 'preBind', 'bind'];
 
 export interface Profile extends FilterRunner {
   readonly schedulerName: string;
@@ -22,6 +22,7 @@ export interface Profile extends FilterRunner {
   readonly score: Array<{ plugin: ScorePlugin; weight: number }>;
   readonly reserve: ReservePlugin[];
   readonly permit: PermitPlugin[];
+  readonly preBind: PreBindPlugin[];
   readonly bind: BindPlugin[];
   /** Filters whose verdict is node-local and those that are not (the equivalence cache covers only the former). */
   readonly localFilters: FilterPlugin[];
@@ -72,7 +73,7 @@ export function buildProfile(cfg: ProfileConfig, handle: Handle, registry: Reado
     percentageOfNodesToScore: cfg.percentageOfNodesToScore,
     preFilter, filter, postFilter: at('postFilter'), preScore: at('preScore'),
     score: resolved.score.map((x) => ({ plugin: get(x.name) as ScorePlugin, weight: x.weight })),
-    reserve: at('reserve'), permit: at('permit'), bind: at('bind'), localFilters, globalFilters,
+    reserve: at('reserve'), permit: at('permit'), preBind: at('preBind'), bind: at('bind'), localFilters, globalFilters,
     addPod(state, pod, other, node) {
       for (const p of preFilter) if (p.addPod && !state.skipFilter.has(p.name)) p.addPod(state, pod, other, node);
     },

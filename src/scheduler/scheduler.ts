@@ -47,6 +47,9 @@ const POD_ADD_PLUGINS = new Set(['PodTopologySpread', 'InterPodAffinity']);
 const NAMESPACE_PLUGINS = new Set(['InterPodAffinity']);
 const VOLUME_PLUGINS = new Set(['VolumeBinding']);
 
+/** A PreBind plugin failed the binding cycle (its message is upstream's "running PreBind plugin ..."). */
+class BindingCycleError extends Error {}
+
 const isTerminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const keyOf = (p: Pod): string => `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`;
 const schedulingView = (p: Pod): string => JSON.stringify([p.spec, p.metadata?.labels, p.metadata?.deletionTimestamp]);
@@ -60,6 +63,11 @@ export class Scheduler {
   /** Pods held at Permit, their binding cycles waiting. */
   readonly waitingPods = new WaitingPods();
   private stopping = false;
+  /** Aborted when run() ends: PreBind waits return promptly. */
+  private readonly stopController = new AbortController();
+  private get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
   private readonly recorder: EventRecorder;
   private inFlight = 0;
   private slotWaiters: Array<() => void> = [];
@@ -75,7 +83,7 @@ export class Scheduler {
     this.informers = createInformers(o.client, o.clock, onError);
     this.queue = new SchedulingQueue({ clock: o.clock, initialBackoffMs: o.config.podInitialBackoffSeconds * 1000, maxBackoffMs: o.config.podMaxBackoffSeconds * 1000 });
     this.algorithm = new SchedulingAlgorithm({ cache: this.cache, percentageOfNodesToScore: o.config.percentageOfNodesToScore, techniques: o.techniques, random: o.random });
-    const handle = createHandle(this.cache, this.informers, (pod, node) => this.postBinding(pod, node), this.waitingPods);
+    const handle = createHandle({ cache: this.cache, informers: this.informers, bind: (pod, node) => this.postBinding(pod, node), waitingPods: this.waitingPods, client: o.client, clock: o.clock });
     const registry = o.registry ? { ...REGISTRY, ...o.registry } : REGISTRY;
     for (const p of o.config.profiles) this.profiles.set(p.schedulerName, buildProfile(p, handle, registry));
     this.recorder = createEventRecorder(o.eventClient ?? o.client, { component: 'default-scheduler', clock: o.clock, onError: (e) => o.log('debug', `event: ${String(e)}`) });
@@ -112,9 +120,10 @@ export class Scheduler {
       onUpdate: (_a, b) => nsChanged(b),
       onDelete: (x: KubeObject | Tombstone<KubeObject>) => this.cache.namespaceLabels.delete(deletedObject(x).metadata?.name ?? ''),
     });
-    // A claim that becomes bound (or a volume that appears) can make a pod rejected by VolumeBinding fit.
+    // A claim that becomes bound (or a volume that appears), or a StorageClass that appears or changes
+    // (provisioner, allowedTopologies), can make a pod rejected by VolumeBinding fit.
     const volumeEvent = (): void => this.queue.moveAllToActiveOrBackoff(VOLUME_PLUGINS);
-    for (const inf of [this.informers.pvcs, this.informers.pvs]) inf.addEventHandler({ onAdd: volumeEvent, onUpdate: volumeEvent });
+    for (const inf of [this.informers.pvcs, this.informers.pvs, this.informers.storageClasses]) inf.addEventHandler({ onAdd: volumeEvent, onUpdate: volumeEvent });
     pods.addEventHandler({
       onAdd: (p) => this.podChanged(undefined, p),
       onUpdate: (a, b) => this.podChanged(a, b),
@@ -172,6 +181,7 @@ export class Scheduler {
     }
     this.queue.close();
     this.stopping = true;
+    this.stopController.abort();
     this.waitingPods.iterate((wp) => wp.reject('', 'scheduler stopping'));
     await Promise.allSettled([...this.binds]);
     await this.recorder.flush();
@@ -257,7 +267,7 @@ export class Scheduler {
     }
     if (waits.size === 0) {
       this.queue.done(pod.key);
-      return this.startBind(profile, pod, node, qp, started);
+      return this.startBind(profile, r.state, pod, node, qp, started);
     }
     // The binding cycle waits for Permit asynchronously; the pod stays in flight in the queue (so a
     // rejection requeues it) and assumed in the cache (so later cycles see its room as taken).
@@ -266,7 +276,7 @@ export class Scheduler {
       if (st) return this.permitRejected(profile, r.state, qp, node, st);
       if (!this.cache.isAssumed(pod.key) || this.cache.nodeOf(pod.key) !== node) return this.queue.done(pod.key); // gone meanwhile
       this.queue.done(pod.key);
-      this.startBind(profile, pod, node, qp, started);
+      this.startBind(profile, r.state, pod, node, qp, started);
     }).finally(() => this.binds.delete(p));
     this.binds.add(p);
   }
@@ -289,9 +299,9 @@ export class Scheduler {
     if (live) this.recordFailure(pod, message, undefined);
   }
 
-  private startBind(profile: Profile, pod: PodInfo, node: string, qp: QueuedPod, started: number): void {
+  private startBind(profile: Profile, state: CycleState, pod: PodInfo, node: string, qp: QueuedPod, started: number): void {
     this.inFlight++;
-    const p = this.bindPod(profile, pod, node, qp, started).finally(() => {
+    const p = this.bindPod(profile, state, pod, node, qp, started).finally(() => {
       this.inFlight--;
       this.binds.delete(p);
       this.slotWaiters.shift()?.();
@@ -299,8 +309,17 @@ export class Scheduler {
     this.binds.add(p);
   }
 
-  private async bindPod(profile: Profile, pod: PodInfo, node: string, qp: QueuedPod, started: number): Promise<void> {
+  /**
+   * The binding cycle: PreBind plugins (which may write and wait, e.g. VolumeBinding), then Bind. On
+   * failure, as upstream's handleBindingCycleError: unreserve, forget the assumption, FailedScheduling,
+   * back to the queue with backoff.
+   */
+  private async bindPod(profile: Profile, state: CycleState, pod: PodInfo, node: string, qp: QueuedPod, started: number): Promise<void> {
     try {
+      for (const pb of profile.preBind) {
+        const st = await pb.preBind(state, pod, node, this.stopSignal);
+        if (st && st.code !== 'Success' && st.code !== 'Skip') throw new BindingCycleError(`running PreBind plugin "${pb.name}": ${st.reasons.join(', ')}`);
+      }
       for (const bp of profile.bind) {
         const st = await bp.bind(pod, node);
         if (st?.code === 'Skip') continue;
@@ -312,9 +331,19 @@ export class Scheduler {
       this.onBound?.(pod.key, node);
       if (this.o.scheduledEvents) this.recorder.event(pod.pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.key} to ${node}`);
     } catch (e) {
+      for (const rp of profile.reserve) rp.unreserve(state, pod, node);
       if (this.cache.isAssumed(pod.key) && this.cache.nodeOf(pod.key) === node) {
         this.cache.removePod(pod.key); // forget the assumption: the room is free again
         this.queue.moveAllToActiveOrBackoff(POD_DELETE_PLUGINS);
+      }
+      if (this.stopping) return;
+      if (e instanceof BindingCycleError) {
+        const live = this.informers.pods.lister.get(pod.namespace, pod.name);
+        if (!live || live.metadata?.uid !== pod.uid || live.spec?.nodeName) return; // gone, replaced or bound meanwhile
+        this.o.log('warn', `scheduler: ${pod.key} on ${node}: ${e.message}`);
+        this.recordFailure(pod, e.message, undefined);
+        this.queue.addBackoff(pod, qp.attempts);
+        return;
       }
       if (isNotFound(e)) return; // the pod is gone
       if (isConflict(e) && /already assigned|being deleted/i.test(String((e as Error).message))) return; // bound elsewhere or going away: the informer tells

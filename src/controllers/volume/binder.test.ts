@@ -51,14 +51,16 @@ async function run(w: World, what: { claim?: string; volume?: string }, opts: { 
   return { fake, events: rec.events, protection: createProtection(deps) };
 }
 
-test('binder: WaitForFirstConsumer node selection (stopgap for the scheduler)', async () => {
+test('binder: WaitForFirstConsumer node selection (the scheduler annotates; the old stopgap only on request)', async () => {
+  const on = { selectNodeFallback: true };
   const cases: Array<{ name: string; w: World; opts?: { selectNodeFallback?: boolean }; want: string | undefined }> = [
     { name: 'no consumer: wait', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')] }, want: undefined },
-    { name: 'scheduled consumer: its node', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2')], pods: [pod('p', 'n2')] }, want: 'n2' },
-    { name: 'unscheduled consumer, one schedulable node', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2', false)], pods: [pod('p')] }, want: 'n1' },
-    { name: 'unscheduled consumer, two nodes: the scheduler must choose', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2')], pods: [pod('p')] }, want: undefined },
-    { name: 'fallback off', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')], pods: [pod('p')] }, opts: { selectNodeFallback: false }, want: undefined },
-    { name: 'finished consumer does not count', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')], pods: [pod('p', 'n1', 'Succeeded')] }, want: undefined },
+    { name: 'consumer placed by spec.nodeName: its node', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2')], pods: [pod('p', 'n2')] }, want: 'n2' },
+    { name: 'default: unscheduled consumer, one node: wait for the scheduler', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')], pods: [pod('p')] }, want: undefined },
+    { name: 'fallback on: unscheduled consumer, one schedulable node', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2', false)], pods: [pod('p')] }, opts: on, want: 'n1' },
+    { name: 'fallback on: two nodes: the scheduler must choose', w: { claims: [claim()], classes: [wffc], nodes: [node('n1'), node('n2')], pods: [pod('p')] }, opts: on, want: undefined },
+    { name: 'fallback off explicitly', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')], pods: [pod('p')] }, opts: { selectNodeFallback: false }, want: undefined },
+    { name: 'finished consumer does not count', w: { claims: [claim()], classes: [wffc], nodes: [node('n1')], pods: [pod('p', 'n1', 'Succeeded')] }, opts: on, want: undefined },
   ];
   for (const c of cases) {
     const { fake } = await run(c.w, { claim: 'data' }, c.opts);

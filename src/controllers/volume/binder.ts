@@ -42,9 +42,10 @@ export interface BinderDeps {
   pods: Lister<Pod>;
   nodes: Lister<Node>;
   /**
-   * Stopgap until the scheduler's VolumeBinding sets volume.kubernetes.io/selected-node: a WaitForFirstConsumer
-   * claim with a consumer pod gets the pod's node, or, for an unscheduled pod, the cluster's only schedulable
-   * node. Default true; with false such claims wait for the annotation as upstream.
+   * Old stopgap from before the scheduler's VolumeBinding set volume.kubernetes.io/selected-node: a
+   * WaitForFirstConsumer claim whose consumer pod is not scheduled gets the cluster's only schedulable node.
+   * Default false: such claims wait for the scheduler's annotation, as upstream. (A consumer pod created
+   * with spec.nodeName, which bypasses the scheduler, selects its node either way.)
    */
   selectNodeFallback?: boolean;
 }
@@ -67,7 +68,7 @@ export interface Binder {
 export function createBinder(d: BinderDeps): Binder {
   const pvcApi = d.client.resource<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
   const pvApi = d.client.resource<PersistentVolume>(Resources.persistentvolumes);
-  const fallback = d.selectNodeFallback ?? true;
+  const fallback = d.selectNodeFallback ?? false;
 
   const nodeInfo = (name: string): NodeInfo => ({ name, labels: { 'kubernetes.io/hostname': name, ...d.nodes.get(undefined, name)?.metadata?.labels } });
 

@@ -17,14 +17,15 @@ export interface World {
   pod(name: string, spec?: Parameters<typeof makePod>[1]): PodInfo;
 }
 
-/** nodes: name → spec; bound: [podName, nodeName, spec] */
+/** nodes: name → spec; bound: [podName, nodeName, spec]; objects: `pvc/<ns>/<name>`, `pod/<ns>/<name>`, `pv/<name>`, `storageclass/<name>` */
 export function world(nodes: Record<string, NodeSpec>, bound: Array<[string, string, Parameters<typeof makePod>[1]?]> = [], objects: Record<string, KubeObject> = {}): World {
   const cache = new SchedulerCache();
   for (const [n, s] of Object.entries(nodes)) cache.upsertNode(makeNode(n, s));
   for (const [p, n, s] of bound) cache.addPod(createPodInfo(makePod(p, s)), n);
   const handle: Handle = {
     cache,
-    getObject: (kind, ns, name) => objects[kind === 'pvc' ? `pvc/${ns}/${name}` : `pv/${name}`],
+    getObject: (kind, ns, name) => objects[kind === 'pvc' || kind === 'pod' ? `${kind}/${ns}/${name}` : `${kind}/${name}`],
+    listObjects: (kind) => Object.entries(objects).filter(([k]) => k.startsWith(`${kind}/`)).map(([, o]) => o),
     ownerSelectors: () => [],
     bind: () => Promise.resolve(),
     waitingPods: new WaitingPods(),
