@@ -59,6 +59,8 @@ export interface KubeletOptions {
   cniBinDirs?: string[];
   /** The cluster's pod CIDR (routed unreachable where nothing more specific exists); the node's own comes from Node.spec.podCIDR. */
   clusterCidr?: string;
+  /** With CNI, pods reach addresses outside the cluster, masqueraded behind the node's address (default true). */
+  podEgress?: boolean;
   /** Debug/bench hook: a pod reached a startup stage ('informer', then the pod worker's stages). */
   trace?: (uid: string, stage: string) => void;
   /** Called once the kubelet is up (tests): the HTTPS port and the pod worker map. */
@@ -85,7 +87,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const net = choosePodNetwork({
     mode: opts.podNetwork ?? 'host', runtime: typeof opts.runtime === 'string' ? opts.runtime : opts.runtime.name, dataDir, log,
     ...(opts.cniBinDirs ? { binDirs: opts.cniBinDirs } : {}), ...(opts.clusterCidr ? { clusterCidr: opts.clusterCidr } : {}),
-    ...(opts.cniBridge ? { bridge: opts.cniBridge } : {}),
+    ...(opts.cniBridge ? { bridge: opts.cniBridge } : {}), ...(opts.podEgress === false ? { egress: false } : {}),
   });
   // a reboot since the last run: every sandbox is stale (its processes died); the runtime reports them exited
   const bootFile = join(dataDir, 'boot_id');
