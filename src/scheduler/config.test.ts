@@ -39,6 +39,8 @@ profiles:
   const d = resolvePlugins(cfg.profiles[0]!, impl);
   assert.deepEqual(d.filter.map((x) => x.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity'], `default filters: got ${JSON.stringify(d.filter.map((x) => x.name))}`);
   assert.deepEqual(d.postFilter.map((x) => x.name), ['DefaultPreemption'], 'default postFilter');
+  assert.deepEqual(d.preBind.map((x) => x.name), ['VolumeBinding'], `default preBind: got ${JSON.stringify(d.preBind.map((x) => x.name))}`);
+  assert.deepEqual(d.reserve.map((x) => x.name), ['VolumeBinding'], `default reserve: got ${JSON.stringify(d.reserve.map((x) => x.name))}`);
 });
 
 test('invalid configuration names the field and the reason', () => {
@@ -54,6 +56,8 @@ test('invalid configuration names the field and the reason', () => {
     { name: 'default constraints need List', yaml: `${HEAD}profiles:\n- schedulerName: a\n  pluginConfig:\n  - name: PodTopologySpread\n    args: {defaultConstraints: [{maxSkew: 1, topologyKey: k, whenUnsatisfiable: DoNotSchedule}]}\n`, want: 'profiles[0].pluginConfig[0].args.defaultingType: Invalid value: "System": when .defaultConstraints are not empty, defaultingType must be "List"' },
     { name: 'bad maxSkew', yaml: `${HEAD}profiles:\n- schedulerName: a\n  pluginConfig:\n  - name: PodTopologySpread\n    args: {defaultingType: List, defaultConstraints: [{maxSkew: 0, topologyKey: k, whenUnsatisfiable: DoNotSchedule}]}\n`, want: 'profiles[0].pluginConfig[0].args.defaultConstraints[0].maxSkew: Invalid value: 0: must be greater than zero' },
     { name: 'hardPodAffinityWeight range', yaml: `${HEAD}profiles:\n- schedulerName: a\n  pluginConfig:\n  - name: InterPodAffinity\n    args: {hardPodAffinityWeight: 101}\n`, want: 'profiles[0].pluginConfig[0].args.hardPodAffinityWeight: Invalid value: 101: not in valid range [0, 100]' },
+    { name: 'negative bindTimeoutSeconds', yaml: `${HEAD}profiles:\n- schedulerName: a\n  pluginConfig:\n  - name: VolumeBinding\n    args: {bindTimeoutSeconds: -1}\n`, want: 'profiles[0].pluginConfig[0].args.bindTimeoutSeconds: Invalid value: -1: invalid BindTimeoutSeconds, should not be a negative value' },
+    { name: 'preBind point validated', yaml: `${HEAD}profiles:\n- schedulerName: a\n  plugins:\n    preBind:\n      enabled: [{name: ImageLocality}]\n`, want: 'profiles[0].plugins.preBind.enabled[0].name: Invalid value: "ImageLocality": plugin does not implement the preBind extension point' },
     { name: 'not YAML', yaml: 'a: [unclosed', want: 'invalid YAML' },
   ];
   for (const c of cases) {

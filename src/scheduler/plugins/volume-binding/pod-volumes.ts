@@ -50,8 +50,9 @@ export function isDelayBinding(c: PersistentVolumeClaim, look: VolumeLookup): bo
   return name !== '' && look.storageClass(name)?.volumeBindingMode === 'WaitForFirstConsumer';
 }
 
+/** The pod's claim names, each once (two volumes may mount one claim). */
 export const claimNames = (volumes: ReadonlyArray<{ persistentVolumeClaim?: { claimName: string } }> | undefined): string[] =>
-  (volumes ?? []).flatMap((v) => (v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : []));
+  [...new Set((volumes ?? []).flatMap((v) => (v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : [])))];
 
 /**
  * Upstream's podHasPVCs + GetPodVolumeClaims: every claim must exist and not be terminating (else

@@ -60,6 +60,7 @@ test('VolumeBinding PreFilter and Filter (upstream reasons)', () => {
     { name: 'bound claim pins the node', claims: ['bound-a'], nodes: { n1: undefined, n2: U(ERR_NODE_CONFLICT) } },
     { name: 'bound to a missing PV', claims: ['bound-gone'], nodes: { n1: U(ERR_PV_NOT_EXIST), n2: U(ERR_PV_NOT_EXIST) } },
     { name: 'delayed, provisioner: every node', claims: ['dyn'], nodes: { n1: undefined, n2: undefined } },
+    { name: 'one claim mounted twice needs one PV', claims: ['static-big', 'static-big'], nodes: { n1: undefined, n2: U(ERR_BIND_CONFLICT) } },
     { name: 'delayed, allowedTopologies zone b', claims: ['zoned'], nodes: { n1: U(ERR_BIND_CONFLICT), n2: undefined } },
     { name: 'delayed, no provisioner: only where a static PV fits', claims: ['static'], nodes: { n1: undefined, n2: U(ERR_BIND_CONFLICT) } },
     { name: 'two claims take both static PVs of n1', claims: ['static', 'static2'], nodes: { n1: undefined, n2: U(ERR_BIND_CONFLICT) } },
