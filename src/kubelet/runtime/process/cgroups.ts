@@ -7,7 +7,8 @@
 //
 // The container's wrapper shell writes its own pid into every cgroup.procs before it runs the
 // container's command, so the command never runs outside its cgroup (no race with a post-spawn write).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceLimits } from '../types';
@@ -60,8 +61,8 @@ export function detectCgroups(): CgroupSupport {
   return { version: undefined, mounts: {}, reason: 'no cgroup v1 memory/cpu/cpuacct/pids controllers and no cgroup v2 tree with memory, cpu and pids' };
 }
 
-function writeIfPresent(file: string, value: string): void {
-  if (existsSync(file)) writeFileSync(file, value);
+async function writeIfPresent(file: string, value: string): Promise<void> {
+  if (await access(file).then(() => true, () => false)) await writeFile(file, value);
 }
 
 function readNumber(file: string): number | undefined {
@@ -108,15 +109,20 @@ export class Cgroup {
     return this.dirs().map((d) => join(d, 'cgroup.procs'));
   }
 
-  create(limits: ResourceLimits | undefined): void {
-    for (const d of this.dirs()) mkdirSync(d, { recursive: true });
+  /**
+   * Makes the cgroup (in every controller) and writes its limits. Asynchronous on purpose: a mkdir in
+   * cgroupfs costs the kernel a fraction of a millisecond, eight of them per pod start, and they must not
+   * stall the kubelet's event loop (they run on libuv's thread pool).
+   */
+  async create(limits: ResourceLimits | undefined): Promise<void> {
+    await Promise.all(this.dirs().map((d) => mkdir(d, { recursive: true })));
     if (this.support.version === 2) {
       // Enable the controllers for children on every level from the root down to this one's parent.
       const parts = this.relPath.split('/');
       for (let i = 0; i < parts.length; i++) {
         const p = join(this.support.mounts.unified ?? '', ...parts.slice(0, i), 'cgroup.subtree_control');
         try {
-          writeFileSync(p, '+memory +cpu +pids');
+          await writeFile(p, '+memory +cpu +pids');
         } catch {
           /* already enabled, or a leaf */
         }
@@ -125,24 +131,24 @@ export class Cgroup {
     if (!limits) return;
     const v2 = this.support.version === 2;
     if (limits.memoryBytes !== undefined) {
-      writeFileSync(join(this.dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      if (v2) writeIfPresent(join(this.dir('memory'), 'memory.swap.max'), '0');
+      await writeFile(join(this.dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      if (v2) await writeIfPresent(join(this.dir('memory'), 'memory.swap.max'), '0');
     }
     if (limits.cpuMillis !== undefined) {
       const quota = Math.max(1000, Math.round((limits.cpuMillis * PERIOD_US) / 1000));
-      if (v2) writeFileSync(join(this.dir('cpu'), 'cpu.max'), `${quota} ${PERIOD_US}`);
+      if (v2) await writeFile(join(this.dir('cpu'), 'cpu.max'), `${quota} ${PERIOD_US}`);
       else {
-        writeFileSync(join(this.dir('cpu'), 'cpu.cfs_period_us'), String(PERIOD_US));
-        writeFileSync(join(this.dir('cpu'), 'cpu.cfs_quota_us'), String(quota));
+        await writeFile(join(this.dir('cpu'), 'cpu.cfs_period_us'), String(PERIOD_US));
+        await writeFile(join(this.dir('cpu'), 'cpu.cfs_quota_us'), String(quota));
       }
     }
     if (limits.cpuShares !== undefined) {
       const shares = Math.min(262144, Math.max(2, limits.cpuShares));
       // v2 weight from v1 shares, the formula Kubernetes uses.
-      if (v2) writeFileSync(join(this.dir('cpu'), 'cpu.weight'), String(Math.round(1 + ((shares - 2) * 9999) / 262142)));
-      else writeFileSync(join(this.dir('cpu'), 'cpu.shares'), String(shares));
+      if (v2) await writeFile(join(this.dir('cpu'), 'cpu.weight'), String(Math.round(1 + ((shares - 2) * 9999) / 262142)));
+      else await writeFile(join(this.dir('cpu'), 'cpu.shares'), String(shares));
     }
-    if (limits.pidsMax !== undefined) writeFileSync(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
+    if (limits.pidsMax !== undefined) await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
   }
 
   /** How many times the kernel's OOM killer killed a process of this cgroup. */

@@ -21,9 +21,10 @@ export interface Live {
 
 /**
  * Opens the log writer and non-blocking readers on the stdout/stderr FIFOs. The read ends are opened
- * O_NONBLOCK (no wait for a writer) and driven by libuv as pipes, not by the thread pool.
+ * O_NONBLOCK (no wait for a writer) and driven by libuv as pipes, not by the thread pool. A number is a
+ * read end opened already (O_RDONLY|O_NONBLOCK, e.g. by the spawner thread), which the Live now owns.
  */
-export function openLive(logPath: string, fifos: string[], writerOpts: LogWriterOptions): Live {
+export function openLive(logPath: string, fifos: Array<string | number>, writerOpts: LogWriterOptions): Live {
   let markExited!: () => void;
   const exited = new Promise<void>((r) => (markExited = r));
   const live: Live = { sockets: [], outputsEnded: Promise.resolve(), exited, markExited, listeners: new Set() };
@@ -31,8 +32,9 @@ export function openLive(logPath: string, fifos: string[], writerOpts: LogWriter
   const ends: Array<Promise<void>> = [];
   (['stdout', 'stderr'] as LogStream[]).forEach((stream, i) => {
     let fd: number;
+    const f = fifos[i];
     try {
-      fd = openSync(fifos[i] ?? '', constants.O_RDONLY | constants.O_NONBLOCK);
+      fd = typeof f === 'number' ? f : openSync(f ?? '', constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       return; // adoption of a container whose FIFO is gone: its status still counts, its output is lost
     }

@@ -11,7 +11,8 @@
 // the FIFO, drains it and carries on: adopt, don't kill.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -31,6 +32,7 @@ import { RUN_WRAPPER } from './wrapper';
 import { attachSession } from './attach';
 import { closeLive, openLive, type Live } from './live';
 import { mountPrefix } from './mounts';
+import { spawner, SpawnError, type Spawned } from './spawner';
 
 const execFileP = promisify(execFile);
 
@@ -51,6 +53,16 @@ interface ContainerRecord extends Omit<ContainerStatus, 'labels' | 'annotations'
 }
 
 const now = (): string => formatTimestamp(nowNs());
+
+/** The exit status the wrapper wrote, if any. */
+function readExitFile(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return text !== '' && Number.isInteger(Number(text)) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (!pid) return;
@@ -76,6 +88,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private closed = false;
   /** Our own children, unref'd on close so the kubelet can exit while they keep running. */
   private readonly children = new Set<ChildProcess>();
+  /** Pids of our containers started by the spawner thread and not exited yet (released on close). */
+  private readonly offThread = new Set<number>();
 
   private constructor(
     private readonly opts: RuntimeOptions,
@@ -117,13 +131,12 @@ export class ProcessRuntime implements ContainerRuntime {
     const id = randomBytes(16).toString('hex');
     const dir = this.store.sandboxDir(id);
     const rec: SandboxRecord = { id, config, state: 'ready', createdAt: now(), directory: join(dir, 'root') };
-    mkdirSync(rec.directory, { recursive: true });
-    mkdirSync(config.logDirectory, { recursive: true });
-    if (config.dnsConfig !== undefined) writeFileSync(join(dir, 'resolv.conf'), config.dnsConfig);
-    if (this.cg.version) new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
+    await Promise.all([mkdir(rec.directory, { recursive: true }), mkdir(config.logDirectory, { recursive: true })]);
+    if (config.dnsConfig !== undefined) await writeFile(join(dir, 'resolv.conf'), config.dnsConfig);
+    if (this.cg.version) await new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
     if (config.networkNamespace) Object.assign(rec, await setUpSandboxNetwork(id, config, this.opts.network));
     this.sandboxes.set(id, rec);
-    this.store.save('sandboxes', id, rec);
+    this.store.saveLater('sandboxes', id, rec);
     return id;
   }
 
@@ -134,7 +147,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await tearDownSandboxNetwork(id, sb.config, sb, this.opts.network);
     delete sb.attachment;
     sb.state = 'notready';
-    this.store.save('sandboxes', id, sb);
+    this.store.saveLater('sandboxes', id, sb);
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -144,7 +157,7 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const c of [...this.containers.values()]) if (c.sandboxId === id) await this.removeContainer(c.id);
     if (this.cg.version) await new Cgroup(this.cg, this.podCgroup(sb.config.uid)).destroy();
     this.sandboxes.delete(id);
-    this.store.remove('sandboxes', id);
+    this.store.removeLater('sandboxes', id);
   }
 
   listPodSandboxes(): Promise<PodSandboxStatus[]> {
@@ -184,7 +197,7 @@ export class ProcessRuntime implements ContainerRuntime {
       createdAt: now(), logPath, config,
     };
     this.containers.set(id, rec);
-    this.store.save('containers', id, rec);
+    this.store.saveLater('containers', id, rec);
     return Promise.resolve(id);
   }
 
@@ -218,7 +231,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (this.cg.version) {
       const cgroup = new Cgroup(this.cg, join(this.podCgroup(sb.config.uid), id));
       try {
-        cgroup.create(cfg.resources);
+        await cgroup.create(cfg.resources);
       } catch (err) {
         return this.startError(rec, `cannot set up the container's cgroup: ${(err as Error).message}`);
       }
@@ -228,13 +241,18 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.exec = { env, cwd, prefix, procs };
 
     const dir = this.store.containerDir(id);
-    mkdirSync(dirname(rec.logPath), { recursive: true });
+    // off the event loop: the container's directory (its state file is written behind), the log file
+    // (created here so the log writer's synchronous open finds it)
+    await Promise.all([mkdir(dir, { recursive: true }), mkdir(dirname(rec.logPath), { recursive: true })]);
+    await appendFile(rec.logPath, '', { mode: 0o640 });
     const fifos = [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')];
+    const wrapperArgs = ['-c', RUN_WRAPPER, 'berth-run', join(dir, 'exit'), procs.join(':'), ...prefix, exe.path, ...argv.argv.slice(1)];
+    if (!cfg.stdin && !cfg.tty) return this.startOffThread(rec, [fifos[0]!, fifos[1]!], wrapperArgs, cwd, env);
     for (const f of fifos) rmSync(f, { force: true });
     await execFileP('mkfifo', ['-m', '600', ...fifos]);
     const live = this.openLive(rec, fifos);
     const rw = fifos.map((f) => openSync(f, constants.O_RDWR));
-    const child = spawn('/bin/sh', ['-c', RUN_WRAPPER, 'berth-run', join(dir, 'exit'), procs.join(':'), ...prefix, exe.path, ...argv.argv.slice(1)], {
+    const child = spawn('/bin/sh', wrapperArgs, {
       cwd, env, detached: true, stdio: [cfg.stdin ? 'pipe' : 'ignore', rw[0], rw[1]],
     });
     for (const fd of rw) closeSync(fd);
@@ -249,7 +267,7 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.pidStart = procStartTime(child.pid);
     rec.state = 'running';
     rec.startedAt = now();
-    this.store.save('containers', id, rec);
+    this.store.saveLater('containers', id, rec);
     this.children.add(child);
     child.on('exit', (code, signal) => {
       this.children.delete(child);
@@ -257,8 +275,39 @@ export class ProcessRuntime implements ContainerRuntime {
     });
   }
 
-  /** Opens the log writer and the FIFO readers. */
-  private openLive(rec: ContainerRecord, fifos: string[]): Live {
+  /** The common case (no stdin, no TTY): fork/exec from the spawner thread, off the event loop (./spawner.ts). */
+  private async startOffThread(rec: ContainerRecord, fifos: [string, string], args: string[], cwd: string, env: Record<string, string>): Promise<void> {
+    let s: Spawned;
+    try {
+      s = await spawner().start({ fifos, file: '/bin/sh', args, cwd, env });
+    } catch (e) {
+      if (e instanceof SpawnError) return this.startError(rec, e.message);
+      throw e;
+    }
+    const live = this.openLive(rec, s.readFds);
+    rec.pid = s.pid;
+    rec.pidStart = procStartTime(s.pid);
+    rec.state = 'running';
+    rec.startedAt = now();
+    this.store.saveLater('containers', rec.id, rec);
+    this.offThread.add(s.pid);
+    void s.exit.then((r) => {
+      this.offThread.delete(s.pid);
+      if (this.closed) return;
+      if (!r.lost) return this.finish(rec, live, exitCodeOf(r.code, r.signal));
+      // the spawner thread died: learn the exit as an adopted container's, from the pid and the exit file
+      live.poll = setInterval(() => {
+        if (this.closed || isSameProcessAlive(s.pid, rec.pidStart)) return;
+        clearInterval(live.poll);
+        live.poll = undefined;
+        return this.finish(rec, live, readExitFile(join(this.store.containerDir(rec.id), 'exit')));
+      }, 200);
+      live.poll.unref();
+    });
+  }
+
+  /** Opens the log writer and the FIFO readers (paths, or read ends opened already). */
+  private openLive(rec: ContainerRecord, fifos: Array<string | number>): Live {
     const live = openLive(rec.logPath, fifos, { maxSizeBytes: this.opts.logMaxSizeBytes, maxFiles: this.opts.logMaxFiles });
     this.live.set(rec.id, live);
     return live;
@@ -288,7 +337,7 @@ export class ProcessRuntime implements ContainerRuntime {
       rec.exitCode = exitCode;
       rec.reason = exitCode === 0 ? 'Completed' : 'Error';
     }
-    this.store.save('containers', rec.id, rec);
+    this.store.saveLater('containers', rec.id, rec);
     live.markExited();
     live.listeners.clear();
   }
@@ -299,7 +348,7 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.reason = 'StartError';
     rec.message = message;
     rec.startedAt = rec.finishedAt = now();
-    this.store.save('containers', rec.id, rec);
+    this.store.saveLater('containers', rec.id, rec);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -307,7 +356,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const live = this.live.get(id);
     if (rec.state !== 'running' || !live) return;
     rec.stopRequested = true;
-    this.store.save('containers', id, rec);
+    this.store.saveLater('containers', id, rec);
     signalGroup(rec.pid, 'SIGTERM');
     if (timeoutSeconds > 0 && (await within(live.exited, timeoutSeconds * 1000))) return;
     signalGroup(rec.pid, 'SIGKILL');
@@ -322,7 +371,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.dropLive(id);
     if (rec.cgroup) await new Cgroup(this.cg, rec.cgroup).destroy();
     this.containers.delete(id);
-    this.store.remove('containers', id);
+    this.store.removeLater('containers', id);
   }
 
   listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
@@ -444,6 +493,7 @@ export class ProcessRuntime implements ContainerRuntime {
       c.stdin?.destroy();
       c.unref();
     }
-    await Promise.resolve();
+    spawner().release(this.offThread);
+    await this.store.flush();
   }
 }
