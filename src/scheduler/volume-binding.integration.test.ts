@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../../test/support/server';
 import { createClient, Resources, type Client, type ResourceClient } from '../client/index';
 import { runControllers } from '../controllers/index';
 import { LOCAL_PATH_CLASS, runLocalPathProvisioner, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '../controllers/volume/index';
+import { defaultSchedulerConfig } from './config';
 import { ERR_BIND_CONFLICT } from './plugins/volume-binding/volume-binding';
 import { runScheduler } from './run';
 import { makeNode, makePod, waitFor } from './testing';
@@ -18,6 +19,10 @@ import type { Pod } from './types';
 
 const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 const STATIC_CLASS = 'manual-wffc';
+/** A WaitForFirstConsumer class whose provisioner nobody runs. */
+const ORPHAN_CLASS = 'nobody-provisions';
+/** A second profile whose VolumeBinding gives up after 1 s. */
+const SHORT_BIND = 'short-bind';
 
 let srv: TestServer;
 let client: Client;
@@ -42,6 +47,11 @@ before(async () => {
   await client.resource<StorageClass>(Resources.storageclasses).create(undefined, {
     metadata: { name: STATIC_CLASS }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer',
   } as StorageClass);
+  await client.resource<StorageClass>(Resources.storageclasses).create(undefined, {
+    metadata: { name: ORPHAN_CLASS }, provisioner: 'example.com/nobody', volumeBindingMode: 'WaitForFirstConsumer',
+  } as StorageClass);
+  const schedulerConfig = defaultSchedulerConfig();
+  schedulerConfig.profiles.push({ schedulerName: SHORT_BIND, plugins: {}, pluginConfig: { VolumeBinding: { bindTimeoutSeconds: 1 } } });
   const log = (): void => undefined;
   let ready!: () => void;
   const synced = new Promise<void>((r) => (ready = r));
@@ -49,7 +59,7 @@ before(async () => {
   await synced;
   running.push(runLocalPathProvisioner({ config, signal: ac.signal, nodeName: 'node-a', baseDir: dirs['node-a']!, leaderElect: false, log }));
   running.push(runLocalPathProvisioner({ config, signal: ac.signal, nodeName: 'node-b', baseDir: dirs['node-b']!, leaderElect: false, createStorageClass: false, log }));
-  running.push(runScheduler({ config, signal: ac.signal, leaderElect: false, log }));
+  running.push(runScheduler({ config, signal: ac.signal, leaderElect: false, log, schedulerConfig }));
   await waitFor('local-path StorageClass', () => client.resource<StorageClass>(Resources.storageclasses).get(undefined, LOCAL_PATH_CLASS).catch(() => undefined));
 });
 
@@ -136,4 +146,26 @@ test('a burst of three pods over two static PVs: each PV is bound once, pods fol
   }, 30_000);
   assert.ok(msg.includes(ERR_BIND_CONFLICT), `third pod's condition: got ${msg}`);
   assert.equal(waiting.claim.status?.phase, 'Pending', `third claim: got ${waiting.claim.status?.phase}, want Pending`);
+});
+
+test('PreBind timeout (bindTimeoutSeconds) fails the binding cycle: FailedScheduling, the pod stays unbound and is retried', async () => {
+  await pvcs.create('default', claim('orphan', ORPHAN_CLASS));
+  await pods.create('default', podUsing('orphan-user', 'orphan', { schedulerName: SHORT_BIND }));
+  const want = 'running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded';
+  const msg = await waitFor('PodScheduled=False after the PreBind timeout', async () => {
+    const c = (await pods.get('default', 'orphan-user')).status?.conditions?.find((x) => x.type === 'PodScheduled');
+    return c?.status === 'False' ? c.message : undefined;
+  }, 30_000);
+  assert.equal(msg, want, `condition message: got ${msg}, want ${want}`);
+  assert.equal(await nodeOf('orphan-user'), undefined, 'the pod is not bound');
+  const c = await pvcs.get('default', 'orphan');
+  assert.ok(c.metadata.annotations?.[SELECTED_NODE], `the claim was offered to a node: annotations ${JSON.stringify(c.metadata.annotations)}`);
+  const events = await waitFor('two FailedScheduling attempts (retried with backoff)', async () => {
+    const l = await client.resource(Resources.events).list('default');
+    const e = (l.items as Array<{ reason?: string; count?: number; message?: string; involvedObject?: { name?: string } }>)
+      .filter((x) => x.reason === 'FailedScheduling' && x.involvedObject?.name === 'orphan-user' && x.message === want);
+    const n = e.reduce((a, x) => a + (x.count ?? 1), 0);
+    return n >= 2 ? n : undefined;
+  }, 30_000);
+  assert.ok(events >= 2, `FailedScheduling count: got ${events}, want ≥ 2`);
 });
