@@ -27,6 +27,7 @@ import { createApiClaimSource } from './pvc-volume';
 import { createServiceAccountTokenManager } from './sa-token';
 import { choosePodNetwork, type PodNetworkMode } from './pod-network';
 import { NETWORK_NOT_READY } from './cni/network';
+import { peerOf } from './cni/routes';
 import { LABEL_POD_UID, type LogFn, type Node, type Pod, type Service, type Taint } from './types';
 
 export interface KubeletOptions {
@@ -248,15 +249,27 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     for (const w of workers.values()) w.kick();
   };
   let nodeInformer: Informer<Node> | undefined;
-  if (net.cni && opts.podCidr) {
-    await net.cni.configure(opts.podCidr);
-  } else if (net.cni) {
-    nodeInformer = createInformer<Node>({ client, resource: Resources.nodes, fieldSelector: `metadata.name=${nodeName}`, clock, onError: (e, w) => log('debug', `node informer ${w}: ${String(e)}`) });
-    const onNode = (n: Node): void => {
-      configureNetwork(n).catch((e: unknown) => log('error', `pod network: ${e instanceof Error ? e.message : String(e)}`));
+  if (net.cni && opts.podCidr) await net.cni.configure(opts.podCidr);
+  if (net.cni && (!opts.podCidr || opts.clusterCidr)) {
+    // this node's pod CIDR, and (with a cluster CIDR) every node's, routed through it (cni/routes.ts)
+    const cni = net.cni;
+    const allNodes = opts.clusterCidr !== undefined;
+    nodeInformer = createInformer<Node>({
+      client, resource: Resources.nodes, clock, onError: (e, w) => log('debug', `node informer ${w}: ${String(e)}`),
+      ...(allNodes ? {} : { fieldSelector: `metadata.name=${nodeName}` }),
+    });
+    const inf = nodeInformer;
+    const failed = (e: unknown): void => log('error', `pod network: ${e instanceof Error ? e.message : String(e)}`);
+    const routes = (): void => {
+      if (allNodes && inf.hasSynced()) cni.syncPeerRoutes(inf.lister.list().map(peerOf), { name: nodeName, ip: nodeIP }).catch(failed);
     };
-    nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
+    const onNode = (n: Node): void => {
+      if (n.metadata.name === nodeName && !opts.podCidr) configureNetwork(n).then(routes, failed);
+      else routes();
+    };
+    nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_o, n) => onNode(n), onDelete: routes });
     void nodeInformer.run(signal);
+    void nodeInformer.waitForSync(signal).then((ok) => { if (ok) routes(); });
   }
   const nodeStatusOnce = async (): Promise<void> => {
     if (!node) {

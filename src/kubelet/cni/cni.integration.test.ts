@@ -50,10 +50,11 @@ const httpPod = (name: string, text: string, hostPort?: number): Omit<Pod, 'meta
  * pair (host side `<name>-h` holds .1 of `net`/30, the namespace .2), running a busybox httpd whose CGI
  * answers with the client's address. Returns the server's address and a cleanup.
  */
-function outside(name: string, net: string): { addr: string; hostAddr: string; close: () => void } {
+function outside(name: string, net: string, o: { serve?: string; routeBack?: string } = {}): { addr: string; nsAddr: string; hostAddr: string; close: () => void } {
   const [a, b, c, d] = net.split('.').map(Number) as [number, number, number, number];
   const hostAddr = `${a}.${b}.${c}.${d + 1}`;
-  const addr = `${a}.${b}.${c}.${d + 2}`;
+  const nsAddr = `${a}.${b}.${c}.${d + 2}`;
+  const addr = o.serve ?? nsAddr;
   const dir = mkdtempSync(join(tmpdir(), 'cni-outside-'));
   mkdirSync(join(dir, 'cgi-bin'));
   writeFileSync(join(dir, 'cgi-bin', 'ip'), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s\\n" "$REMOTE_ADDR"\n', { mode: 0o755 });
@@ -62,12 +63,15 @@ function outside(name: string, net: string): { addr: string; hostAddr: string; c
   run(['ip', 'link', 'add', `${name}-h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
   run(['ip', 'addr', 'add', `${hostAddr}/30`, 'dev', `${name}-h`]);
   run(['ip', 'link', 'set', `${name}-h`, 'up']);
-  run(['ip', '-n', name, 'addr', 'add', `${addr}/30`, 'dev', 'eth0']);
+  run(['ip', '-n', name, 'addr', 'add', `${nsAddr}/30`, 'dev', 'eth0']);
   run(['ip', '-n', name, 'link', 'set', 'eth0', 'up']);
   run(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
+  if (o.serve) run(['ip', '-n', name, 'addr', 'add', `${o.serve}/32`, 'dev', 'lo']);
+  if (o.routeBack) run(['ip', '-n', name, 'route', 'add', o.routeBack, 'via', hostAddr]);
   run(['ip', 'netns', 'exec', name, 'busybox', 'httpd', '-p', `${addr}:8099`, '-h', dir]);
   return {
     addr,
+    nsAddr,
     hostAddr,
     close: () => {
       sh('ip', ['netns', 'pids', name]).split('\n').filter(Boolean).forEach((pid) => { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } });
@@ -172,4 +176,29 @@ test('CNI pod network waits for the node\'s pod CIDR: NotReady with upstream\'s 
     await h.close();
   }
   assert.equal(sh('ip', ['link', 'show', 'berth-t2']), '', 'the bridge is removed on a clean stop');
+});
+
+test('CNI pod network across nodes: another node\'s pod CIDR is routed through its address, unmasqueraded', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
+  // "node b" is a namespace this test creates: its InternalIP on a veth link to the host, one "pod" address
+  // on its loopback, and a route back to this node's pods through the host.
+  const peer = outside('bt-nodeb', '172.31.254.8', { serve: '10.199.9.5', routeBack: '10.199.3.0/24' });
+  const h = await startHarness({ podNetwork: 'cni', podCidr: '10.199.3.0/24', clusterCidr: '10.199.0.0/16', cniBridge: 'berth-t3' });
+  const nodes = h.client.resource<Node>(Resources.nodes);
+  const route = (): string => sh('ip', ['-4', 'route', 'show', 'exact', '10.199.9.0/24']).trim();
+  try {
+    await nodes.create(undefined, { metadata: { name: 'peer-b' }, spec: { podCIDR: '10.199.9.0/24', podCIDRs: ['10.199.9.0/24'] } } as Node);
+    await nodes.patch(undefined, 'peer-b', 'merge', { status: { addresses: [{ type: 'InternalIP', address: peer.nsAddr }] } }, { subresource: 'status' });
+    await waitUntil(async () => (route().includes(`via ${peer.nsAddr}`) ? true : undefined), 'a route to peer-b\'s pod CIDR');
+    await h.createPod(httpPod('x', 'from-x'));
+    const x = await h.waitPod('x', isReady, 'Ready');
+    const seen = await h.kubeletExec('default', 'x', 'web', ['wget', '-qO-', '-T', '3', `http://${peer.addr}:8099/cgi-bin/ip`]);
+    assert.equal(seen.trim(), x.status?.podIP, 'a pod on the other node sees this pod\'s own address');
+    await nodes.delete(undefined, 'peer-b');
+    await waitUntil(async () => (route() === '' ? true : undefined), 'the route goes with the node');
+  } finally {
+    await nodes.delete(undefined, 'peer-b').catch(() => undefined);
+    await h.close();
+    peer.close();
+  }
+  assert.equal(route(), '', 'no route left');
 });

@@ -8,7 +8,8 @@
 // BERTH-PODNET, which accepts bridge-to-bridge traffic and replies, drops pod traffic to other cluster
 // addresses, and accepts the rest (egress, masqueraded behind the node's address by BERTH-PODNET-NAT in
 // POSTROUTING) unless egress is off; the cluster CIDR gets an unreachable route where nothing more specific
-// exists (the node's own /24 is routed to the bridge), so cluster addresses never reach the default gateway. All of it is removed
+// exists (the node's own /24 is routed to the bridge, other nodes' /24s through them: routes.ts), so cluster
+// addresses never reach the default gateway. All of it is removed
 // by cleanupHost() (the kubelet calls it on a clean stop once no pod network is left), which also restores
 // the forwarding setting found before once no other berth pod bridge is left on the host.
 import { execFile } from 'node:child_process';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../runtime/errors';
 import type { PodNetworkAttachment, PodNetworkPlugin, PodNetworkRequest } from '../runtime/types';
 import type { LogFn } from '../types';
+import { PodRoutes, wantedRoutes, type PeerNode } from './routes';
 import { addNetworkList, CNI_VERSION, delNetworkList, findPlugin, resultIPv4, type CniResult, type NetConfList, type PluginExec, type RuntimeConf } from './invoke';
 
 export const DEFAULT_CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
@@ -82,6 +84,7 @@ export class CniPodNetwork implements PodNetworkPlugin {
   private readonly host: HostExec;
   private podCidr: string | undefined;
   private hostReady = false;
+  private readonly peerRoutes: PodRoutes;
   private addedRoute = false;
 
   constructor(private readonly o: CniNetworkOptions) {
@@ -90,7 +93,19 @@ export class CniPodNetwork implements PodNetworkPlugin {
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.bridge)) throw new Error(`CNI bridge name ${JSON.stringify(this.bridge)}: want 1-15 letters, digits, '.', '_' or '-'`);
     this.chain = this.bridge === BRIDGE ? FORWARD_CHAIN : `BERTH-PN-${this.bridge}`;
     this.host = o.host ?? hostExec;
+    this.peerRoutes = new PodRoutes(this.host, o.log);
     mkdirSync(o.stateDir, { recursive: true });
+  }
+
+  /** Routes other nodes' pod CIDRs through their addresses (host-gw); `self` is this node. */
+  async syncPeerRoutes(peers: readonly PeerNode[], self: { name: string; ip: string }): Promise<void> {
+    if (this.o.manageHost === false || !this.o.clusterCidr) return;
+    await this.peerRoutes.sync(wantedRoutes(peers, { ...self, podCidr: this.podCidr }));
+  }
+
+  /** Routes installed to other nodes' pod CIDRs (tests). */
+  get routes(): ReadonlyMap<string, string> {
+    return this.peerRoutes.routes;
   }
 
   /** The node's pod CIDR once configured; the network is ready only then. */
@@ -199,8 +214,12 @@ export class CniPodNetwork implements PodNetworkPlugin {
       ['-i', br, '-o', br, '-j', 'ACCEPT'],
       ['-i', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
       ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
-      // other nodes' pod addresses are not routed from here: they never go to the default gateway
-      ...(cluster ? [['-i', br, '-d', cluster, '-m', 'comment', '--comment', 'berth: cluster addresses stay on the node', '-j', 'DROP']] : []),
+      // pods of other nodes, both ways: routed through their node (routes.ts) or, with no route, unreachable
+      // (the cluster CIDR's unreachable route): never through the default gateway
+      ...(cluster ? [
+        ['-i', br, '-d', cluster, '-m', 'comment', '--comment', 'berth: to pods of other nodes', '-j', 'ACCEPT'],
+        ['-o', br, '-s', cluster, '-m', 'comment', '--comment', 'berth: from pods of other nodes', '-j', 'ACCEPT'],
+      ] : []),
       egress
         ? ['-i', br, '-m', 'comment', '--comment', 'berth: pod egress, masqueraded', '-j', 'ACCEPT']
         : ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
@@ -252,6 +271,7 @@ export class CniPodNetwork implements PodNetworkPlugin {
   /** Removes the bridge, the rules and the route, and restores the forwarding setting. */
   async cleanupHost(): Promise<void> {
     if (this.o.manageHost === false) return;
+    await this.peerRoutes.clear();
     await this.removeChain('filter', 'FORWARD', this.chain);
     await this.removeChain('filter', 'INPUT', `${this.chain}-IN`);
     await this.removeChain('nat', 'POSTROUTING', `${this.chain}-NAT`);
