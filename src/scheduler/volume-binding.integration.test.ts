@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../../test/support/server';
 import { createClient, Resources, type Client, type ResourceClient } from '../client/index';
 import { runControllers } from '../controllers/index';
-import { LOCAL_PATH_CLASS, runLocalPathProvisioner, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '../controllers/volume/index';
+import { LOCAL_PATH_CLASS, runLocalPathProvisioner, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from '../controllers/volume';
 import { defaultSchedulerConfig } from './config';
 import { ERR_BIND_CONFLICT } from './plugins/volume-binding/volume-binding';
 import { runScheduler } from './run';

@@ -9,7 +9,7 @@ import { createProtection } from './protection';
 import { claimKey, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from './types';
 
 export interface VolumeControllerOptions {
-  /** See BinderDeps.selectNodeFallback (default true). */
+  /** See BinderDeps.selectNodeFallback (default false: the scheduler's VolumeBinding sets selected-node). */
   selectNodeFallback?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // classify a pod's claims, decide per node how its delayed claims would be satisfied (a static PV or
 // dynamic provisioning), and check whether the bindings PreBind asked for have completed. Volume matching
 // itself is the PV controller's (src/controllers/volume/matching.ts), shared, not copied.
-import { compareQuantity, findBestMatch, isVolumeBoundToClaim, requestOf, volumeFitsNode, type NodeInfo as VolumeNode } from '../../../controllers/volume/matching';
+import { compareQuantity, findBestMatch, isVolumeBoundToClaim, requestOf, volumeFitsNode, type NodeInfo as VolumeNode } from '../../../controllers/volume';
 import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, claimClass, type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '../../../controllers/volume/types';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Client, Clock, KubeObject } from '../../../client/index';
-import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE } from '../../../controllers/volume/types';
+import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE } from '../../../controllers/volume';
 import type { Handle } from '../../framework';
 import { CycleState, type Status } from '../../types';
 import { world } from '../fixtures';

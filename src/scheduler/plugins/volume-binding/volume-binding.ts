@@ -10,8 +10,8 @@
 //              claim is Bound (bindTimeoutSeconds, default 600); a timeout or a provisioner giving up fails
 //              the binding cycle and the pod goes back to the queue
 import { realClock, Resources } from '../../../client/index';
-import type { PersistentVolume, PersistentVolumeClaim } from '../../../controllers/volume/types';
-import { claimClass, volumeClass } from '../../../controllers/volume/types';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../../controllers/volume';
+import { claimClass, volumeClass } from '../../../controllers/volume';
 import type { FilterPlugin, Handle, PreBindPlugin, PreFilterPlugin, ReservePlugin } from '../../framework';
 import type { PodInfo } from '../../pod-info';
 import type { CycleState, Status } from '../../types';
