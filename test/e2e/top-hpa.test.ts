@@ -1,9 +1,10 @@
 // `kubectl top` and a HorizontalPodAutoscaler against the real `berth server` (process runtime): a pod running
 // a busy loop with a 100m cpu request shows up in `kubectl top pod` at about a core, and the HPA created with
-// `kubectl autoscale` scales its Deployment up. Metrics come from the kubelet's /stats/summary every 15 s
+// `kubectl autoscale` scales its Deployment up, and back down when the loop stops. Metrics come from the kubelet's /stats/summary every 15 s
 // (metrics-server's default resolution), the HPA syncs every 15 s: allow a couple of minutes.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startBerth } from '../support/server';
 import { kubectlFor } from './kubectl-helpers';
@@ -24,7 +25,7 @@ spec:
       containers:
       - name: loop
         image: busybox
-        command: ["sh", "-c", "while :; do :; done"]
+        command: ["sh", "-c", "while [ -e BURN_FILE ]; do :; done; exec sleep 3600"]
         resources:
           requests: { cpu: 100m, memory: 16Mi }
 `;
@@ -39,7 +40,7 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
   throw new Error(`timed out waiting for ${what}; last seen:\n${last()}`);
 }
 
-test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { timeout: 300_000 }, async (t) => {
+test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { timeout: 420_000 }, async (t) => {
   const b = await startBerth({ args: ['--metric-resolution', '5s'] });
   t.after(async () => {
     await b.stop();
@@ -47,7 +48,10 @@ test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { t
   });
   const kubectl = kubectlFor(b.kubeconfigPath);
   const started = Date.now();
-  await kubectl.ok(['apply', '-f', '-'], { input: DEPLOYMENT });
+  // the process runtime runs pods on the host's filesystem: the busy loop lasts while this file exists
+  const burn = join(b.dir, 'burn');
+  writeFileSync(burn, '');
+  await kubectl.ok(['apply', '-f', '-'], { input: DEPLOYMENT.replace('BURN_FILE', burn) });
   t.after(async () => {
     await kubectl(['delete', 'deployment', 'burner', '--wait=false']);
   });
@@ -87,4 +91,17 @@ test('kubectl top and an HPA scaling a busy Deployment (real berth server)', { t
   const n = Number(/^controller_reconcile_total\{controller="horizontalpodautoscaling",result="success"\} (\d+)$/m.exec(m)?.[1] ?? 0);
   assert.ok(n >= 1, `want HPA reconciles counted on /metrics, got ${n}`);
   assert.match(m, /^workqueue_depth\{name="deployment"\} \d+$/m, 'work queue depth of the deployment controller');
+
+  // and back down once the load is gone (no scale-down stabilization window, so the test need not wait 5 min)
+  await kubectl.ok(['patch', 'hpa', 'burner', '--type=merge', '-p', '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":0}}}}']);
+  rmSync(burn);
+  await poll('the HPA to scale burner back to 1', async () => {
+    const r = await kubectl(['get', 'deployment', 'burner', '-o', 'jsonpath={.spec.replicas}']);
+    const h = await kubectl(['get', 'hpa', 'burner', '-o', 'wide']);
+    seen = `${r.stdout}\n${h.stdout}${h.stderr}`;
+    return r.stdout.trim() === '1' ? 1 : undefined;
+  }, 150_000, () => seen);
+  t.diagnostic(`scaled back to 1 replica ${((Date.now() - started) / 1000).toFixed(0)} s after the Deployment was created`);
+  const down = await kubectl.ok(['describe', 'hpa', 'burner']);
+  assert.match(down, /SuccessfulRescale\s+.*New size: 1; reason: All metrics below target/, `kubectl describe hpa:\n${down}`);
 });
