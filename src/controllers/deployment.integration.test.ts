@@ -121,3 +121,55 @@ test('deployment (real API): a rolling update stays within maxSurge/maxUnavailab
   assert.equal(reused.metadata.annotations?.['deployment.kubernetes.io/revision'], '3', 'revision bumped to 3');
   assert.equal(reused.metadata.annotations?.['deployment.kubernetes.io/revision-history'], '1');
 });
+
+test('deployment (real API): a controller-manager restart in the middle of a rollout finishes it within maxSurge/maxUnavailable', async () => {
+  const replicas = 6;
+  await deps.create('default', body('cmr', replicas, 'img:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
+  await waitRollout('cmr');
+  const ac = new AbortController();
+  const live = new Map<string, Pod>();
+  const violations: string[] = [];
+  const list = await pods.list('default', { labelSelector: 'app=cmr' });
+  for (const p of list.items) live.set(p.metadata.name ?? '', p);
+  const watcher = (async () => {
+    for await (const ev of pods.watch('default', { labelSelector: 'app=cmr', resourceVersion: list.metadata.resourceVersion }, ac.signal)) {
+      if (ev.type === 'ERROR' || ev.type === 'BOOKMARK') continue;
+      if (ev.type === 'DELETED') live.delete(ev.object.metadata.name ?? '');
+      else live.set(ev.object.metadata.name ?? '', ev.object);
+      const alive = [...live.values()].filter((x) => !x.metadata.deletionTimestamp);
+      const ready = alive.filter((x) => x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      if (alive.length > replicas + 1) violations.push(`${alive.length} pods > ${replicas + 1}`);
+      if (ready < replicas) violations.push(`${ready} ready < ${replicas}`);
+    }
+  })();
+  // New pods stay unready, so the rollout stops after its first surge pod: stop the controllers there.
+  h.holdReady.add('cmr-');
+  await retryConflict(() => deps.patch('default', 'cmr', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'img:2' }] } } } }));
+  const newRs = await eventually('the new ReplicaSet with its surge pod', async () => {
+    const rs = (await sets.list('default', { labelSelector: 'app=cmr' })).items.find((r) => r.spec?.template?.spec?.containers?.[0]?.image === 'img:2');
+    return rs && (rs.status?.replicas ?? 0) === 1 ? rs : undefined;
+  });
+  await h.stopControllers();
+  const mid = await deps.get('default', 'cmr');
+  assert.equal(mid.status?.updatedReplicas, 1, 'stopped in the middle: one updated replica');
+  // With the controller manager down, the surge pod becomes ready; a new controller manager carries on.
+  h.holdReady.delete('cmr-');
+  for (const p of (await pods.list('default', { labelSelector: 'app=cmr' })).items) {
+    if (p.metadata.name?.startsWith(newRs.metadata.name ?? '?')) await pods.patch('default', p.metadata.name, 'merge', { metadata: { labels: { nudge: '1' } } });
+  }
+  await h.startControllers();
+  const done = await eventually('rollout to img:2 after the restart', async () => {
+    const d = await deps.get('default', 'cmr');
+    return d.spec.template?.spec?.containers?.[0]?.image === 'img:2' && rolloutDone(d) && d.status?.conditions?.some((c) => c.reason === 'NewReplicaSetAvailable') ? d : undefined;
+  }, 30_000);
+  await eventually('old pods gone', async () => (await pods.list('default', { labelSelector: 'app=cmr' })).items.length === replicas);
+  ac.abort();
+  await watcher;
+  assert.deepEqual(violations, [], `invariant violations: ${violations.join('; ')}`);
+  assert.equal(done.metadata.annotations?.['deployment.kubernetes.io/revision'], '2');
+  const all = (await sets.list('default', { labelSelector: 'app=cmr' })).items;
+  assert.equal(all.length, 2, `got ${all.length} replicasets, want 2 (no duplicate created by the new manager)`);
+  assert.equal(all.find((r) => r.metadata.uid !== newRs.metadata.uid)?.spec?.replicas, 0, 'old ReplicaSet scaled to 0');
+  const images = (await pods.list('default', { labelSelector: 'app=cmr' })).items.map((p) => p.spec?.containers?.[0]?.image);
+  assert.deepEqual(images, Array(replicas).fill('img:2'), 'every pod runs the new template');
+});

@@ -10,6 +10,9 @@ export interface Harness {
   client: Client;
   /** Pods the fake kubelet will not mark ready (by name prefix). */
   holdReady: Set<string>;
+  /** Stops the controller manager (the API server and fake kubelet keep running); `start` runs a fresh one. */
+  stopControllers(): Promise<void>;
+  startControllers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -20,18 +23,30 @@ export async function startHarness(opts: { controllers?: string[]; kubelet?: boo
   const config = { server: server.url, ca: Buffer.from(server.caPem), token: server.token };
   const client = createClient(config);
   const ac = new AbortController();
-  let ready!: () => void;
-  const synced = new Promise<void>((r) => (ready = r));
   const errors: string[] = [];
-  const done = runControllers({ config, signal: ac.signal, leaderElect: false, controllers: opts.controllers, registry: opts.registry, clock: opts.clock, onReady: ready, log: (l, m) => { if (l === 'error') errors.push(m); } });
-  await synced;
+  let cm: { ac: AbortController; done: Promise<void> } | undefined;
+  const startControllers = async (): Promise<void> => {
+    const cac = new AbortController();
+    let ready!: () => void;
+    const synced = new Promise<void>((r) => (ready = r));
+    const done = runControllers({ config, signal: cac.signal, leaderElect: false, controllers: opts.controllers, registry: opts.registry, clock: opts.clock, onReady: ready, log: (l, m) => { if (l === 'error') errors.push(m); } });
+    cm = { ac: cac, done };
+    await synced;
+  };
+  const stopControllers = async (): Promise<void> => {
+    const c = cm;
+    cm = undefined;
+    c?.ac.abort();
+    await c?.done;
+  };
+  await startControllers();
   const holdReady = new Set<string>();
   const kubelet = opts.kubelet === false ? Promise.resolve() : runFakeKubelet(client, ac.signal, holdReady);
   return {
-    server, client, holdReady,
+    server, client, holdReady, startControllers, stopControllers,
     async stop() {
       ac.abort();
-      await done;
+      await stopControllers();
       await kubelet;
       client.close();
       await server.stop();
