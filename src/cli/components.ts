@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { loadKubeconfig, createClient } from '../client';
 import type { LogLevel } from '../apiserver/server';
+import type { SchedulerConfig } from '../scheduler';
 import { CliError } from './errors';
 import { flagHelp, parseFlags, type FlagSpec } from './flags';
 import { createLogger } from './log';
@@ -43,6 +44,17 @@ function untilSignal(run: (signal: AbortSignal) => Promise<void>, log: (l: LogLe
   );
 }
 
+/** The KubeSchedulerConfiguration named by --config, if any; an invalid file is a one-line error. */
+async function schedulerConfigFlag(path: unknown): Promise<SchedulerConfig | undefined> {
+  if (!path) return undefined;
+  const { loadSchedulerConfig } = await import('../scheduler');
+  try {
+    return loadSchedulerConfig(resolve(String(path)));
+  } catch (e) {
+    throw new CliError(`invalid --config: ${(e as Error).message}`);
+  }
+}
+
 export async function runSchedulerCommand(args: string[]): Promise<number> {
   const specs: FlagSpec[] = [...COMMON, { name: 'config', type: 'string', help: 'a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1)' }, { name: 'leader-elect', type: 'boolean', help: 'stand for the kube-system/kube-scheduler Lease', default: true }];
   const { flags, help } = parseFlags(args, specs);
@@ -50,15 +62,8 @@ export async function runSchedulerCommand(args: string[]): Promise<number> {
     process.stdout.write(`Usage: berth scheduler [flags]\n\nRuns the scheduler against a cluster's API.\n\nFlags:\n${flagHelp(specs)}\n`);
     return 0;
   }
-  const { runScheduler, loadSchedulerConfig } = await import('../scheduler');
-  let schedulerConfig: ReturnType<typeof loadSchedulerConfig> | undefined;
-  if (flags.config) {
-    try {
-      schedulerConfig = loadSchedulerConfig(resolve(String(flags.config)));
-    } catch (e) {
-      throw new CliError(`invalid --config: ${(e as Error).message}`);
-    }
-  }
+  const { runScheduler } = await import('../scheduler');
+  const schedulerConfig = await schedulerConfigFlag(flags.config);
   const log = createLogger('scheduler', String(flags['log-level']) as LogLevel);
   const config = load(kubeconfigPath(flags.kubeconfig));
   return untilSignal((signal) => runScheduler({ config, signal, log, schedulerConfig, leaderElect: Boolean(flags['leader-elect']) }), log);
@@ -90,15 +95,8 @@ export async function runExplainCommand(args: string[]): Promise<number> {
     process.stdout.write(`Usage: berth explain pod NAME [flags]\n\nShows, per node, which scheduler plugin rejects the pod and why, or how each node scores.\n\nFlags:\n${flagHelp(specs)}\n`);
     return 0;
   }
-  const { explainPod, loadSchedulerConfig } = await import('../scheduler');
-  let schedulerConfig: ReturnType<typeof loadSchedulerConfig> | undefined;
-  if (flags.config) {
-    try {
-      schedulerConfig = loadSchedulerConfig(resolve(String(flags.config)));
-    } catch (e) {
-      throw new CliError(`invalid --config: ${(e as Error).message}`);
-    }
-  }
+  const { explainPod } = await import('../scheduler');
+  const schedulerConfig = await schedulerConfigFlag(flags.config);
   const config = load(kubeconfigPath(flags.kubeconfig));
   const client = createClient(config);
   const ns = String(flags.namespace || config.namespace || 'default');
