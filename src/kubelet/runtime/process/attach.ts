@@ -1,5 +1,6 @@
 // attach: a live view of a running container's output (from the moment of attaching; earlier output
-// is in the log) plus its stdin when the container was created with stdin: true.
+// is in the log) plus its stdin when the container was created with stdin: true. For a container on a
+// terminal (tty: true) its output is the terminal's and `resize` sets the terminal's size.
 import { PassThrough } from 'node:stream';
 import type { LogStream } from '../log-format';
 import type { ExecSession } from '../types';
@@ -10,6 +11,7 @@ export function attachSession(
   live: { listeners: Set<OutputListener>; exited: Promise<void> },
   stdin: NodeJS.WritableStream | undefined,
   exitCode: () => number,
+  resize?: (cols: number, rows: number) => void,
 ): ExecSession {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -30,7 +32,7 @@ export function attachSession(
     stdin: stdin as ExecSession['stdin'],
     stdout,
     stderr,
-    resize: () => undefined,
+    resize: resize ?? (() => undefined),
     exit,
     close: end,
   };

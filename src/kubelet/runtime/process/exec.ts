@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { RuntimeError } from '../errors';
 import type { ExecResult, ExecSession } from '../types';
 import { resolveExecutable } from './argv';
+import { spawnPtySession } from '../pty';
 import { EXEC_WRAPPER } from './wrapper';
 
 export interface ExecContext {
@@ -16,6 +17,8 @@ export interface ExecContext {
   prefix: string[];
   /** cgroup.procs files to join. */
   procs: string[];
+  /** The container's terminal (/dev/pts/N) when it runs with tty: true (learnt after start). */
+  tty?: string;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -27,12 +30,19 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-function spawnExec(ctx: ExecContext, cmd: string[], stdin: boolean) {
+/** The wrapper's argv before the command, and the command resolved in the container's PATH. */
+function execArgv(ctx: ExecContext, cmd: string[]): { outer: string[]; argv: string[] } {
   const first = cmd[0];
   if (first === undefined) throw new RuntimeError('InvalidArgument', 'exec: empty command');
   const exe = resolveExecutable(first, ctx.env.PATH, ctx.cwd);
   if (!exe.ok) throw new RuntimeError('InvalidArgument', exe.message);
-  return spawn('/bin/sh', ['-c', EXEC_WRAPPER, 'berth-exec', ctx.procs.join(':'), ...ctx.prefix, exe.path, ...cmd.slice(1)], {
+  return { outer: ['/bin/sh', '-c', EXEC_WRAPPER, 'berth-exec', ctx.procs.join(':')], argv: [...ctx.prefix, exe.path, ...cmd.slice(1)] };
+}
+
+function spawnExec(ctx: ExecContext, cmd: string[], stdin: boolean) {
+  const { outer, argv } = execArgv(ctx, cmd);
+  const [file, ...args] = outer;
+  return spawn(file ?? '/bin/sh', [...args, ...argv], {
     cwd: ctx.cwd,
     env: ctx.env,
     detached: true,
@@ -70,8 +80,15 @@ export function execSyncIn(ctx: ExecContext, cmd: string[], timeoutMs: number): 
   });
 }
 
-/** A streaming exec (kubectl exec). No TTY: the process driver cannot allocate one (resize is a no-op). */
-export function execStreamIn(ctx: ExecContext, cmd: string[], stdin: boolean): ExecSession {
+/**
+ * A streaming exec (kubectl exec). With tty the command runs on a new pty (../pty.ts): stderr arrives in
+ * stdout, resize applies, and the command starts once the first size arrived. Without tty, resize is a no-op.
+ */
+export function execStreamIn(ctx: ExecContext, cmd: string[], stdin: boolean, tty = false): ExecSession {
+  if (tty) {
+    const { outer, argv } = execArgv(ctx, cmd);
+    return spawnPtySession({ outer, argv, cwd: ctx.cwd, env: ctx.env, stdin, waitForSize: true });
+  }
   const child = spawnExec(ctx, cmd, stdin);
   const exit = new Promise<number>((resolve) => {
     child.on('error', () => resolve(126));

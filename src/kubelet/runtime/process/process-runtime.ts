@@ -30,6 +30,7 @@ import { isSameProcessAlive, procStartTime, processGroupUsage } from './proc';
 import { StateStore } from './state-store';
 import { RUN_WRAPPER } from './wrapper';
 import { attachSession } from './attach';
+import { PtyControl, ptyArgv, ptyEnv, ptyStdio, TerminalSizer } from '../pty';
 import { closeLive, openLive, type Live } from './live';
 import { mountPrefix } from './mounts';
 import { spawner, SpawnError, type Spawned } from './spawner';
@@ -117,7 +118,7 @@ export class ProcessRuntime implements ContainerRuntime {
     notes.push(!this.netnsOk ? 'no network namespaces (needs root and iproute2): pods use the host network'
       : this.opts.network ? `per-pod network namespaces wired by ${this.opts.network.name}` : 'per-pod network namespaces available (loopback only: no network plugin)');
     notes.push(process.getuid?.() === 0 ? 'mounts are bind-mounted in a private mount namespace where the container path exists; see README' : 'not root: mounts are not bind-mounted; the container sees host paths (BERTH_MOUNTS lists them)');
-    notes.push('no image filesystem: commands run from the host filesystem; images are not pulled; no TTY');
+    notes.push('no image filesystem: commands run from the host filesystem; images are not pulled; tty: true and exec -t run on a pty made by util-linux script');
     return { cgroups: this.cg.version !== undefined, networkNamespaces: this.netnsOk, notes };
   }
 
@@ -248,12 +249,15 @@ export class ProcessRuntime implements ContainerRuntime {
     const fifos = [join(dir, 'stdout.fifo'), join(dir, 'stderr.fifo')];
     const wrapperArgs = ['-c', RUN_WRAPPER, 'berth-run', join(dir, 'exit'), procs.join(':'), ...prefix, exe.path, ...argv.argv.slice(1)];
     if (!cfg.stdin && !cfg.tty) return this.startOffThread(rec, [fifos[0]!, fifos[1]!], wrapperArgs, cwd, env);
+    // tty: the command runs on a pty under the wrapper (../pty.ts); the relay's stdout is the terminal
+    if (cfg.tty) wrapperArgs.splice(5, wrapperArgs.length - 5, ...ptyArgv(wrapperArgs.slice(5), false));
     for (const f of fifos) rmSync(f, { force: true });
     await execFileP('mkfifo', ['-m', '600', ...fifos]);
     const live = this.openLive(rec, fifos);
     const rw = fifos.map((f) => openSync(f, constants.O_RDWR));
     const child = spawn('/bin/sh', wrapperArgs, {
-      cwd, env, detached: true, stdio: [cfg.stdin ? 'pipe' : 'ignore', rw[0], rw[1]],
+      cwd, env: cfg.tty ? ptyEnv(env) : env, detached: true,
+      stdio: cfg.tty ? ptyStdio(rw[0], rw[1]) : [cfg.stdin ? 'pipe' : 'ignore', rw[0], rw[1]],
     });
     for (const fd of rw) closeSync(fd);
     if (child.pid === undefined) {
@@ -262,7 +266,14 @@ export class ProcessRuntime implements ContainerRuntime {
       return this.startError(rec, `cannot start the wrapper shell: ${err.message}`);
     }
     child.on('error', () => undefined);
-    if (child.stdin) live.stdin = child.stdin;
+    if (child.stdin && cfg.stdin) live.stdin = child.stdin;
+    if (cfg.tty) {
+      child.stdin?.on('error', () => undefined);
+      void new PtyControl(child, false).ready.then((h) => {
+        if (h && rec.exec) rec.exec.tty = h.tty;
+        this.store.saveLater('containers', id, rec);
+      });
+    }
     rec.pid = child.pid;
     rec.pidStart = procStartTime(child.pid);
     rec.state = 'running';
@@ -413,13 +424,14 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {
     await Promise.resolve();
-    return execStreamIn(this.running(id).ctx, cmd, opts.stdin ?? false);
+    return execStreamIn(this.running(id).ctx, cmd, opts.stdin ?? false, opts.tty ?? false);
   }
 
   async attach(id: string, opts: ExecOptions = {}): Promise<ExecSession> {
     await Promise.resolve();
-    const { rec, live } = this.running(id);
-    return attachSession(live, opts.stdin ? live.stdin : undefined, () => rec.exitCode ?? 137);
+    const { rec, live, ctx } = this.running(id);
+    const sizer = opts.tty && ctx.tty ? new TerminalSizer(() => ctx.tty) : undefined;
+    return attachSession(live, opts.stdin ? live.stdin : undefined, () => rec.exitCode ?? 137, sizer && ((c, r) => sizer.apply(c, r)));
   }
 
   async containerStats(id: string): Promise<ContainerStats> {
