@@ -53,8 +53,30 @@ export interface BerthProcess {
   proc: ChildProcess;
   /** Everything the server printed so far. */
   output(): string;
-  /** SIGTERM and wait for exit; returns the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Deletes every pod first (its containers outlive the server, by design: a restarted server adopts them),
+   * unless `keepPods`, then SIGTERM and wait for exit; returns the exit code.
+   */
+  stop(signal?: NodeJS.Signals, opts?: { keepPods?: boolean }): Promise<number | null>;
+}
+
+/**
+ * Deletes every pod gracefully and waits (≤ 30 s) until the kubelet has stopped their containers and
+ * confirmed: what a test does before stopping a server whose pods it does not want left running.
+ */
+async function deleteAllPods(kubeconfigPath: string): Promise<void> {
+  const { createClient, loadKubeconfig, Resources } = await import('../../src/client');
+  const client = createClient(loadKubeconfig(kubeconfigPath));
+  try {
+    const pods = client.resource(Resources.pods);
+    for (const p of (await pods.list(undefined)).items) {
+      await pods.delete(p.metadata?.namespace, p.metadata?.name ?? '', { gracePeriodSeconds: 1 }).catch(() => undefined);
+    }
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await pods.list(undefined)).items.length > 0) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    client.close();
+  }
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -95,7 +117,8 @@ export async function startBerth(opts: { dir?: string; args?: string[]; timeoutM
     url,
     proc,
     output: () => out,
-    stop(signal: NodeJS.Signals = 'SIGTERM') {
+    async stop(signal: NodeJS.Signals = 'SIGTERM', stopOpts: { keepPods?: boolean } = {}) {
+      if (proc.exitCode === null && !stopOpts.keepPods) await deleteAllPods(kubeconfigPath).catch(() => undefined);
       return new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve(proc.exitCode);
         proc.once('exit', (code) => resolve(code));
