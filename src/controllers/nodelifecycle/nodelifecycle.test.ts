@@ -60,6 +60,7 @@ interface Sim {
   fake: FakeClient;
   lc: NodeLifecycle;
   events: string[];
+  logs: string[];
   /** Stops / restarts the kubelet of these nodes (Lease renewals and Ready=True). */
   kill(...names: string[]): void;
   revive(...names: string[]): void;
@@ -87,11 +88,12 @@ function sim(zones: Record<string, number>, opts: NodeLifecycleOptions = {}): Si
     }
   }
   const rec = recorder();
-  const lc = createNodeLifecycleReconciler({ ...opts, client: fake.client(), nodes: liveLister<Node>(fake, Resources.nodes), leases, pods: liveLister<Pod>(fake, Resources.pods, { [NODE_INDEX]: podNodeIndex }), recorder: rec, clock });
+  const logs: string[] = [];
+  const lc = createNodeLifecycleReconciler({ ...opts, log: (_l, m) => logs.push(m), client: fake.client(), nodes: liveLister<Node>(fake, Resources.nodes), leases, pods: liveLister<Pod>(fake, Resources.pods, { [NODE_INDEX]: podNodeIndex }), recorder: rec, clock });
   const taintedAt = new Map<string, number>();
   const taints = (name: string): string[] => (fake.get<Node>(Resources.nodes, '', name)?.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
   return {
-    clock, fake, lc, events: rec.events, taintedAt, taints,
+    clock, fake, lc, events: rec.events, logs, taintedAt, taints,
     kill: (...n) => n.forEach((x) => dead.add(x)),
     revive(...n) {
       for (const name of n) {
@@ -140,6 +142,8 @@ test('nodelifecycle: 6 of 10 die in a small zone → PartialDisruption, no NoExe
   assert.equal(s.lc.zoneRates().get(''), 0, `rate: got ${s.lc.zoneRates().get('')}`);
   assert.equal(noExecuteCount(s), 0, `NoExecute-tainted nodes: got ${noExecuteCount(s)}, want 0`);
   assert.ok(s.taints('n-5').includes(`${UNREACHABLE}:NoSchedule`), `NoSchedule still added: got ${s.taints('n-5').join()}`);
+  const changes = s.logs.filter((m) => m.includes('is now in state'));
+  assert.deepEqual(changes, ['nodelifecycle: zone (no zone) is now in state Normal', 'nodelifecycle: zone (no zone) is now in state PartialDisruption'], `zone state changes logged: got ${JSON.stringify(s.logs)}`);
 });
 
 test('nodelifecycle: 40 of 60 die in a large zone → 0.01 nodes/s', async () => {

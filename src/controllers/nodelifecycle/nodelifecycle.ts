@@ -136,6 +136,7 @@ export function createNodeLifecycleReconciler(d: NodeLifecycleDeps): NodeLifecyc
 
     const plan = planDisruption(zoneStates, zones, rates);
     zoneStates = plan.states;
+    for (const [zone, q] of tainters) if (!zones.has(zone) && q.pending().length === 0) tainters.delete(zone);
     for (const [zone, qps] of plan.qps) tainter(zone).swapLimiter(qps);
     for (const m of plan.changes) log('info', `nodelifecycle: ${m}`);
     if (plan.markAllReachable) {
