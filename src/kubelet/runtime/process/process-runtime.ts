@@ -91,6 +91,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly children = new Set<ChildProcess>();
   /** Pids of our containers started by the spawner thread and not exited yet (released on close). */
   private readonly offThread = new Set<number>();
+  /** The terminal of each tty: true container started by this instance, once its pty reported it. */
+  private readonly ttys = new WeakMap<ContainerRecord, Promise<string | undefined>>();
 
   private constructor(
     private readonly opts: RuntimeOptions,
@@ -269,10 +271,11 @@ export class ProcessRuntime implements ContainerRuntime {
     if (child.stdin && cfg.stdin) live.stdin = child.stdin;
     if (cfg.tty) {
       child.stdin?.on('error', () => undefined);
-      void new PtyControl(child, false).ready.then((h) => {
+      this.ttys.set(rec, new PtyControl(child, false).ready.then((h) => {
         if (h && rec.exec) rec.exec.tty = h.tty;
         this.store.saveLater('containers', id, rec);
-      });
+        return h?.tty;
+      }));
     }
     rec.pid = child.pid;
     rec.pidStart = procStartTime(child.pid);
@@ -430,7 +433,8 @@ export class ProcessRuntime implements ContainerRuntime {
   async attach(id: string, opts: ExecOptions = {}): Promise<ExecSession> {
     await Promise.resolve();
     const { rec, live, ctx } = this.running(id);
-    const sizer = opts.tty && ctx.tty ? new TerminalSizer(() => ctx.tty) : undefined;
+    const tty = ctx.tty ?? (await this.ttys.get(rec));
+    const sizer = opts.tty && tty ? new TerminalSizer(() => tty) : undefined;
     return attachSession(live, opts.stdin ? live.stdin : undefined, () => rec.exitCode ?? 137, sizer && ((c, r) => sizer.apply(c, r)));
   }
 
