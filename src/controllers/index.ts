@@ -33,7 +33,8 @@ export { createServiceAccountReconciler, serviceAccountController } from './serv
 export { createRootCAReconciler, rootCAController } from './rootca/rootca';
 export { createEndpointsReconciler, endpointsController } from './endpoints/endpoints';
 export { createEndpointSliceReconciler, endpointSliceController } from './endpoints/endpointslice';
-export { createNodeLifecycleReconciler, nodeLifecycleController, nodeLifecycleControllerWith } from './nodelifecycle/nodelifecycle';
+export { createNodeLifecycleReconciler, nodeLifecycleController, nodeLifecycleControllerWith, type NodeLifecycle, type NodeLifecycleOptions } from './nodelifecycle/nodelifecycle';
+export { computeZoneState, zoneKey, type ZoneState } from './nodelifecycle/zones';
 export { createPodGCReconciler, podGCController, podGCControllerWith } from './podgc/podgc';
 export { createJobReconciler, jobController } from './job/job';
 export { createCronJobReconciler, cronJobController } from './cronjob/cronjob';
