@@ -19,6 +19,7 @@ import type {
   ExecSession, PodSandboxConfig, PodSandboxStatus, RuntimeCapabilities, RuntimeOptions,
 } from '../types';
 import { attachSession } from '../process/attach';
+import { PtyControl, ptyArgv, ptyEnv, ptyStdio, TerminalSizer } from '../pty';
 import { Cgroup, detectCgroups, type CgroupSupport } from '../process/cgroups';
 import { closeLive, openLive, type Live } from '../process/live';
 import { setUpSandboxNetwork, tearDownSandboxNetwork, type SandboxNetwork } from '../netns';
@@ -26,7 +27,7 @@ import { isSameProcessAlive, procStartTime } from '../process/proc';
 import { StateStore } from '../process/state-store';
 import { findRunc, Runc, runcError } from './runc';
 import { mountRootfs, removeRootfs } from './rootfs';
-import { SHIM } from './scripts';
+import { RUN_TTY, SHIM } from './scripts';
 import { buildSpec, containerArgv, resolveUser } from './spec';
 
 const execFileP = promisify(execFile);
@@ -51,9 +52,17 @@ interface ContainerRecord extends Omit<ContainerStatus, 'labels' | 'annotations'
   stopRequested?: boolean;
   cgroup?: string;
   stopSignal?: string;
+  /** tty: true: the host pty (/dev/pts/N) the container's stdio is on, once known. */
+  ttyPath?: string;
 }
 
 const now = (): string => formatTimestamp(nowNs());
+
+function hostEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}
 
 async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   const ac = new AbortController();
@@ -73,6 +82,8 @@ export class OciRuntime implements ContainerRuntime {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, Live>();
+  /** The pty of each tty: true container started by this instance, once reported. */
+  private readonly ttys = new WeakMap<ContainerRecord, Promise<string | undefined>>();
   private readonly children = new Set<ChildProcess>();
   private closed = false;
 
@@ -119,7 +130,7 @@ export class OciRuntime implements ContainerRuntime {
         `cgroup v${this.cg.version}: cpu, memory and pids limits enforced; OOM kills reported`,
         'network: the pod\'s namespace when the sandbox asks for one, else the host network',
         'PID 1 of every container is berth\'s init (the host\'s static busybox): signals are forwarded, exit codes kept',
-        'no TTY (tty: true runs without one), no seccomp or AppArmor profiles, no user namespaces',
+        'tty: true and exec -t run on a host pty made by util-linux script (not runc --tty: see README), no seccomp or AppArmor profiles, no user namespaces',
       ],
     };
   }
@@ -144,7 +155,7 @@ export class OciRuntime implements ContainerRuntime {
     }
     writeFileSync(join(dir, 'resolv.conf'), resolv);
     writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-    new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
+    await new Cgroup(this.cg, this.podCgroup(config.uid)).create(config.resources);
     if (config.networkNamespace) Object.assign(rec, await setUpSandboxNetwork(id, config, this.opts.network));
     const ip = config.networkNamespace ? (rec.podIP ?? '') : (this.opts.hostIP ?? '127.0.0.1');
     writeFileSync(join(dir, 'hosts'), `# Kubernetes-managed hosts file (berth oci runtime).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${hostname}\n` : ''}`);
@@ -257,8 +268,13 @@ export class OciRuntime implements ContainerRuntime {
     const live = this.openLive(rec, fifos);
     const rw = fifos.map((f) => openSync(f, constants.O_RDWR));
     const runcArgv = this.runc.args('--log', join(dir, 'runc.log'), '--log-format', 'json', 'run', '--keep', '--bundle', dir, '--pid-file', join(dir, 'pid'), id);
-    const child = spawn('/bin/sh', ['-c', SHIM, 'berth-shim', join(dir, 'exit'), this.runc.bin, ...runcArgv], {
-      cwd: dir, detached: true, stdio: [cfg.stdin ? 'pipe' : 'ignore', rw[0], rw[1]],
+    // tty: runc (without --tty) runs on a host pty (../pty.ts) and hands its slave to the container as stdio
+    const runcCmd = cfg.tty
+      ? ptyArgv(['/bin/sh', '-c', RUN_TTY, 'berth-run-tty', join(berthDir, 'exit-status'), join(dir, 'pid'), this.runc.bin, this.runc.root, join(dir, 'runc.log'), dir, id], false)
+      : [this.runc.bin, ...runcArgv];
+    const child = spawn('/bin/sh', ['-c', SHIM, 'berth-shim', join(dir, 'exit'), ...runcCmd], {
+      cwd: dir, detached: true,
+      ...(cfg.tty ? { env: ptyEnv(hostEnv()), stdio: ptyStdio(rw[0], rw[1]) } : { stdio: [cfg.stdin ? 'pipe' : 'ignore', rw[0], rw[1]] }),
     });
     for (const fd of rw) closeSync(fd);
     if (child.pid === undefined) {
@@ -267,7 +283,14 @@ export class OciRuntime implements ContainerRuntime {
       return this.startError(rec, `cannot start the shim: ${err.message}`);
     }
     child.on('error', () => undefined);
-    if (child.stdin) live.stdin = child.stdin;
+    if (child.stdin && cfg.stdin) live.stdin = child.stdin;
+    if (cfg.tty) {
+      child.stdin?.on('error', () => undefined);
+      this.ttys.set(rec, new PtyControl(child, false).ready.then((h) => {
+        if (h) rec.ttyPath = h.tty;
+        return h?.tty;
+      }));
+    }
     this.children.add(child);
     let exitCode: number | undefined | null;
     const exited = new Promise<void>((resolve) => child.on('exit', (code) => {
@@ -409,7 +432,7 @@ export class OciRuntime implements ContainerRuntime {
   }
 
   private status(c: ContainerRecord): ContainerStatus {
-    const { config, shimPid: _p, shimStart: _s, stopRequested: _r, cgroup: _c, imageId: _i, imageName: _n, stopSignal: _g, ...st } = c;
+    const { config, shimPid: _p, shimStart: _s, stopRequested: _r, cgroup: _c, imageId: _i, imageName: _n, stopSignal: _g, ttyPath: _t, ...st } = c;
     return { ...st, labels: { ...config.labels }, annotations: { ...config.annotations } };
   }
 
@@ -451,7 +474,9 @@ export class OciRuntime implements ContainerRuntime {
     await Promise.resolve();
     this.running(id);
     const pidFile = this.execPidFile(id);
-    const s = this.runc.execStream(id, cmd, opts.stdin ?? false, pidFile);
+    const s = opts.tty
+      ? this.runc.execTty(id, cmd, opts.stdin ?? false, { pidFile, berthDir: join(this.store.containerDir(id), 'berth') })
+      : this.runc.execStream(id, cmd, opts.stdin ?? false, pidFile);
     void s.exit.then(() => rmSync(pidFile, { force: true }));
     return s;
   }
@@ -459,7 +484,11 @@ export class OciRuntime implements ContainerRuntime {
   async attach(id: string, opts: ExecOptions = {}): Promise<ExecSession> {
     await Promise.resolve();
     const { rec, live } = this.running(id);
-    return attachSession(live, opts.stdin ? live.stdin : undefined, () => rec.exitCode ?? 137);
+    const tty = rec.ttyPath ?? (await this.ttys.get(rec));
+    // runc forwards no SIGWINCH: after each resize the container's init gets one and passes it on
+    const sizer = opts.tty && tty ? new TerminalSizer(() => tty) : undefined;
+    const resize = sizer && ((c: number, r: number) => sizer.apply(c, r, () => void this.runc.kill(id, 'WINCH')));
+    return attachSession(live, opts.stdin ? live.stdin : undefined, () => rec.exitCode ?? 137, resize);
   }
 
   async containerStats(id: string): Promise<ContainerStats> {

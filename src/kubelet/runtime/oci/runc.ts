@@ -2,12 +2,16 @@
 // another runc user's. `runc run` stays in the foreground under the shim (see scripts.ts); everything
 // else is a short command.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../errors';
 import type { ExecResult, ExecSession } from '../types';
 import { exitCodeOf } from '../process/exec';
+import { spawnPtySession } from '../pty';
+import { EXEC_TTY_CONTAINER, EXEC_TTY_HOST, INIT_PATH } from './scripts';
 
 const run = promisify(execFile);
 
@@ -53,13 +57,44 @@ export class Runc {
     return spawn(this.bin, this.args('exec', '--pid-file', pidFile, id, ...cmd), { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   }
 
-  /** Kills an exec'd process (runc exec forwards signals, but SIGKILL cannot be forwarded). */
-  private static killExeced(pidFile: string): void {
+  /** Signals an exec'd process (runc exec forwards signals, but SIGKILL cannot be forwarded, nor SIGWINCH). */
+  private static signalExeced(pidFile: string, signal: NodeJS.Signals = 'SIGKILL', group = false): void {
     try {
-      process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      process.kill(group ? -pid : pid, signal);
     } catch {
       /* not started or gone */
     }
+  }
+
+  /**
+   * `runc exec` on a host pty (../pty.ts). Only a detached runc hands its own stdio (the pty's slave) to
+   * the process: in the foreground without --tty it relays through pipes of its own, and --tty needs the
+   * master passed back over --console-socket (SCM_RIGHTS), which Node cannot receive. So on the pty a host
+   * shell (EXEC_TTY_HOST) runs `runc exec --detach`, forwards ^C/^\\ (the terminal signals it) and waits
+   * for the process; the process (EXEC_TTY_CONTAINER, the container's /.berth/busybox) writes the command's
+   * exit status under /.berth, which is `berthDir` on the host. runc does not forward SIGWINCH either,
+   * so each resize signals the process group itself.
+   */
+  execTty(id: string, cmd: string[], stdin: boolean, o: { pidFile: string; berthDir: string }): ExecSession {
+    if (!cmd.length) throw new RuntimeError('InvalidArgument', 'exec: empty command');
+    const exitName = `exec-${randomBytes(4).toString('hex')}.exit`;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    const runcArgv = [this.bin, ...this.args('exec', '--detach', '--env', 'TERM=xterm', '--pid-file', o.pidFile, id,
+      INIT_PATH, 'sh', '-c', EXEC_TTY_CONTAINER, 'berth-exec', `/.berth/${exitName}`, ...cmd)];
+    const s = spawnPtySession({
+      outer: [], argv: ['/bin/sh', '-c', EXEC_TTY_HOST, 'berth-exec-tty', o.pidFile, join(o.berthDir, exitName), ...runcArgv],
+      env, stdin, waitForSize: true, onResized: () => Runc.signalExeced(o.pidFile, 'SIGWINCH', true),
+    });
+    void s.exit.then(() => rmSync(join(o.berthDir, exitName), { force: true }));
+    return {
+      ...s,
+      close: () => {
+        Runc.signalExeced(o.pidFile, 'SIGKILL', true);
+        s.close();
+      },
+    };
   }
 
   execSync(id: string, cmd: string[], timeoutMs: number, pidFile: string): Promise<ExecResult> {
@@ -70,7 +105,7 @@ export class Runc {
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     return new Promise<ExecResult>((resolve, reject) => {
       const timer = setTimeout(() => {
-        Runc.killExeced(pidFile);
+        Runc.signalExeced(pidFile);
         child.kill('SIGKILL');
         reject(new RuntimeError('DeadlineExceeded', `command ${JSON.stringify(cmd)} timed out after ${timeoutMs}ms`));
       }, timeoutMs);
@@ -98,7 +133,7 @@ export class Runc {
       resize: () => undefined,
       exit,
       close: () => {
-        Runc.killExeced(pidFile);
+        Runc.signalExeced(pidFile);
         child.kill('SIGKILL');
       },
     };

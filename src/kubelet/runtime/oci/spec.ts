@@ -88,6 +88,7 @@ export function buildSpec(i: SpecInput): Record<string, unknown> {
     PATH: DEFAULT_PATH,
     HOSTNAME: i.hostname,
     HOME: i.user.uid === 0 ? '/root' : '/',
+    ...(c.tty ? { TERM: 'xterm' } : {}),
   });
   const mounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },

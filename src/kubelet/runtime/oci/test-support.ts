@@ -26,7 +26,7 @@ export async function requireTools(names: string[]): Promise<void> {
   if (missing.length) throw new Error(`missing ${missing.join(', ')}: run \`bash scripts/setup-system.sh\``);
 }
 
-const APPLETS = ['sh', 'sleep', 'cat', 'echo', 'true', 'false', 'pwd', 'id', 'head', 'tail', 'ls', 'touch', 'printf', 'env', 'ps', 'kill', 'wc', 'mkdir', 'rm'];
+const APPLETS = ['sh', 'sleep', 'cat', 'echo', 'true', 'false', 'pwd', 'id', 'head', 'tail', 'ls', 'touch', 'printf', 'env', 'ps', 'kill', 'wc', 'mkdir', 'rm', 'tty', 'stty'];
 
 /**
  * Builds an OCI layout `<dir>/layout` holding busybox at tag `tag` (one layer: /bin/busybox plus applet
