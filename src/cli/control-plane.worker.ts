@@ -1,16 +1,21 @@
 // The scheduler, the controller manager and this node's networking (service proxy, DNS, ingress), run in a
 // worker thread of `berth server` so their CPU never stalls the API server's event loop. They reach the API
 // server over its normal HTTPS API, like any client.
+//
+// The thread starts before the API server listens (its module loading overlaps the main thread's start-up)
+// and waits for a `run` message with the server's URL. Then the node IPAM controller starts alone, and the
+// other controllers, the scheduler and this node's networking once this machine's node has its pod CIDR
+// (which the CNI pod network, hence the node's readiness, waits for), or after NODE_CIDR_HOLD_MS.
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultControllerMetrics, runControllers } from '../controllers';
 import { runLocalPathProvisioner } from '../controllers/volume';
 import { runScheduler } from '../scheduler';
 import { runNodeNetworking, type NodeNetworkingOptions } from './networking';
+import { nodeCidrGate } from './node-cidr-gate';
 import type { ClientConfig } from '../client';
 
 export interface ControlPlaneWorkerData {
-  server: string;
   caPem: string;
   token: string;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -26,6 +31,9 @@ export interface ControlPlaneWorkerData {
   localStorage?: { nodeName: string; baseDir: string };
 }
 
+/** Messages from the main thread: `run` (once the API server listens at `server`) and `stop`. */
+export type ControlPlaneMessage = { type: 'run'; server: string } | { type: 'stop' };
+
 type Level = ControlPlaneWorkerData['logLevel'];
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
@@ -36,26 +44,53 @@ setMaxListeners(0, ac.signal);
 const log = (level: Level, msg: string) => {
   if (ORDER[level] <= ORDER[d.logLevel]) parentPort?.postMessage({ type: 'log', level, msg });
 };
-parentPort?.on('message', (m: { type: string }) => {
-  if (m.type === 'stop') ac.abort();
-});
 
-const config: ClientConfig = { server: d.server, ca: Buffer.from(d.caPem), token: d.token, userAgent: 'berth-control-plane' };
-const runs: Array<Promise<void>> = [];
-if (!d.disableScheduler) runs.push(runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig }));
-if (!d.disableControllers) runs.push(runControllers({ config, signal: ac.signal, log, leaderElect: d.leaderElect, ...(d.clusterCidr ? { clusterCidr: d.clusterCidr } : {}) }));
-if (d.networking) runs.push(runNodeNetworking({ ...d.networking, config, signal: ac.signal, log }));
-if (d.localStorage) runs.push(runLocalPathProvisioner({ ...d.localStorage, config, signal: ac.signal, log }));
-// The controller manager's metrics, pushed to the main thread, which serves them on the API server's /metrics.
-if (!d.disableControllers) {
-  const push = (): void => parentPort?.postMessage({ type: 'metrics', text: defaultControllerMetrics.text() });
-  const t = setInterval(push, 5000);
-  t.unref();
-  ac.signal.addEventListener('abort', () => clearInterval(t), { once: true });
+let running = false;
+function run(server: string): void {
+  if (running || ac.signal.aborted) return;
+  running = true;
+  const config: ClientConfig = { server, ca: Buffer.from(d.caPem), token: d.token, userAgent: 'berth-control-plane' };
+  const runs: Array<Promise<void>> = [];
+  // This machine's node gets its pod CIDR first (the node IPAM controller starts first); the rest waits for
+  // that, at most NODE_CIDR_HOLD_MS (node-cidr-gate.ts).
+  const localNode = d.localStorage?.nodeName ?? d.networking?.nodeName;
+  const gate = !d.disableControllers && d.clusterCidr && localNode ? nodeCidrGate(localNode) : undefined;
+  if (!d.disableControllers) {
+    runs.push(runControllers({
+      config, signal: ac.signal, log, leaderElect: d.leaderElect,
+      ...(d.clusterCidr ? { clusterCidr: d.clusterCidr } : {}),
+      ...(gate ? { holdUntil: gate.holdUntil } : {}),
+    }));
+  }
+  const later = (start: () => Promise<void>): Promise<void> =>
+    gate ? gate.passed.then(() => (ac.signal.aborted ? undefined : start())) : start();
+  if (!d.disableScheduler) runs.push(later(() => runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig })));
+  const networking = d.networking;
+  if (networking) runs.push(later(() => runNodeNetworking({ ...networking, config, signal: ac.signal, log })));
+  const localStorage = d.localStorage;
+  if (localStorage) runs.push(later(() => runLocalPathProvisioner({ ...localStorage, config, signal: ac.signal, log })));
+  // The controller manager's metrics, pushed to the main thread, which serves them on the API server's /metrics.
+  if (!d.disableControllers) {
+    const push = (): void => parentPort?.postMessage({ type: 'metrics', text: defaultControllerMetrics.text() });
+    const t = setInterval(push, 5000);
+    t.unref();
+    ac.signal.addEventListener('abort', () => clearInterval(t), { once: true });
+  }
+  Promise.all(runs).then(
+    () => parentPort?.postMessage({ type: 'stopped' }),
+    (e: unknown) => {
+      parentPort?.postMessage({ type: 'fatal', msg: e instanceof Error ? e.message : String(e) });
+    },
+  ).finally(() => {
+    // Everything stopped: let the thread end without waiting for the main thread to terminate it.
+    if (ac.signal.aborted) parentPort?.unref();
+  });
 }
-Promise.all(runs).then(
-  () => parentPort?.postMessage({ type: 'stopped' }),
-  (e: unknown) => {
-    parentPort?.postMessage({ type: 'fatal', msg: e instanceof Error ? e.message : String(e) });
-  },
-);
+
+parentPort?.on('message', (m: ControlPlaneMessage) => {
+  if (m.type === 'run') run(m.server);
+  else if (m.type === 'stop') {
+    ac.abort();
+    if (!running) parentPort?.unref();
+  }
+});

@@ -15,7 +15,7 @@ import { adminKubeconfig, writeSecretFile } from './kubeconfig';
 import { flagHelp, parseFlags, type FlagSpec } from './flags';
 import { createLogger } from './log';
 import { CliError } from './errors';
-import { startControlPlane } from './control-plane';
+import { startControlPlane, type ControlPlane } from './control-plane';
 import { startEmbeddedAgent, dnsIp } from './agent';
 import { loadSchedulerConfig } from '../scheduler/config';
 import { checkCidrs } from './cidrs';
@@ -137,6 +137,8 @@ export async function runServer(args: string[]): Promise<number> {
     throw new CliError((e as Error).message);
   }
   let api: ApiServer | undefined;
+  /** Stopped through `cleanups` once the API server is up (before it, by the catch below). */
+  let cp: ControlPlane | undefined;
   const cleanups: Array<() => Promise<void> | void> = [];
   const shutdown = async () => {
     for (const c of cleanups.reverse()) {
@@ -150,6 +152,42 @@ export async function runServer(args: string[]): Promise<number> {
   };
   try {
     const pki = ensurePki(join(dataDir, 'tls'), [bindAddress, nodeIp]);
+    const nodeName = String(flags['node-name'] ?? hostname()).toLowerCase();
+    const networking = flags['disable-agent']
+      ? undefined
+      : {
+          nodeName,
+          nodeIP: nodeIp,
+          proxyMode: proxyMode as 'auto' | 'iptables' | 'userspace' | 'none',
+          serviceCidr: String(flags['service-cidr']),
+          dns: !flags['disable-dns'],
+          dnsServiceIP: dnsIp(String(flags['service-cidr'])),
+          ingress: flags['disable-ingress']
+            ? undefined
+            : {
+                bindAddress: nodeIp,
+                ...(flags['ingress-http-port'] !== undefined ? { httpPort: Number(flags['ingress-http-port']) } : {}),
+                ...(flags['ingress-https-port'] !== undefined ? { httpsPort: Number(flags['ingress-https-port']) } : {}),
+              },
+        };
+    // The control-plane thread starts now, so its code loads while the store opens and the API server starts.
+    if (!flags['disable-scheduler'] || !flags['disable-controllers'] || networking) {
+      cp = startControlPlane(
+        {
+          caPem: pki.caPem,
+          token: pki.adminToken,
+          logLevel: level,
+          leaderElect: datastore.datastore === 'etcd',
+          schedulerConfig: flags['scheduler-config'] ? resolve(String(flags['scheduler-config'])) : undefined,
+          disableScheduler: Boolean(flags['disable-scheduler']),
+          disableControllers: Boolean(flags['disable-controllers']),
+          clusterCidr,
+          networking,
+          ...(flags['disable-agent'] ? {} : { localStorage: { nodeName, baseDir: join(dataDir, 'storage') } }),
+        },
+        log,
+      );
+    }
     const s: Store = await createStore(datastore);
     cleanups.push(() => s.close());
     // Keep ≥ 150 s and ≥ 10,000 revisions of history (the watch cache resumes within that), compact the rest.
@@ -178,43 +216,11 @@ export async function runServer(args: string[]): Promise<number> {
     }
     const a = api;
     cleanups.push(() => a.stop());
-    const nodeName = String(flags['node-name'] ?? hostname()).toLowerCase();
-    const networking = flags['disable-agent']
-      ? undefined
-      : {
-          nodeName,
-          nodeIP: nodeIp,
-          proxyMode: proxyMode as 'auto' | 'iptables' | 'userspace' | 'none',
-          serviceCidr: String(flags['service-cidr']),
-          dns: !flags['disable-dns'],
-          dnsServiceIP: dnsIp(String(flags['service-cidr'])),
-          ingress: flags['disable-ingress']
-            ? undefined
-            : {
-                bindAddress: nodeIp,
-                ...(flags['ingress-http-port'] !== undefined ? { httpPort: Number(flags['ingress-http-port']) } : {}),
-                ...(flags['ingress-https-port'] !== undefined ? { httpsPort: Number(flags['ingress-https-port']) } : {}),
-              },
-        };
-    if (!flags['disable-scheduler'] || !flags['disable-controllers'] || networking) {
-      const cp = startControlPlane(
-        {
-          server: api.url,
-          caPem: pki.caPem,
-          token: pki.adminToken,
-          logLevel: level,
-          leaderElect: datastore.datastore === 'etcd',
-          schedulerConfig: flags['scheduler-config'] ? resolve(String(flags['scheduler-config'])) : undefined,
-          disableScheduler: Boolean(flags['disable-scheduler']),
-          disableControllers: Boolean(flags['disable-controllers']),
-          clusterCidr,
-          networking,
-          ...(flags['disable-agent'] ? {} : { localStorage: { nodeName, baseDir: join(dataDir, 'storage') } }),
-        },
-        log,
-      );
-      cleanups.push(() => cp.stop());
-      api.metrics.sections.push(() => cp.metricsText());
+    if (cp) {
+      const c = cp;
+      c.run(api.url);
+      cleanups.push(() => c.stop());
+      api.metrics.sections.push(() => c.metricsText());
     }
     if (!flags['disable-agent']) {
       const agent = await startEmbeddedAgent({
@@ -250,6 +256,7 @@ export async function runServer(args: string[]): Promise<number> {
     process.stdout.write(`berth server ready: API at ${api.url}, kubeconfig written to ${kubeconfigPath} (node join token in ${join(dataDir, 'tls', 'node.token')})\n`);
   } catch (e) {
     await shutdown();
+    if (cp && !api) await cp.stop();
     throw e;
   }
 

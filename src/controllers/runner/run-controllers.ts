@@ -1,14 +1,15 @@
 // The controller manager: one client, one shared informer factory, one event recorder, every selected
 // controller; optionally behind Lease-based leader election (kube-system/kube-controller-manager).
 //
-//   runControllers ─► [leader election] ─► build controllers (informers register) ─► factory.start
+//   runControllers ─► [leader election] ─► build FIRST controllers (nodeipam) ─► factory.start ─► their sync ─► their workers
+//                                         └─► [holdUntil] ─► build the others (informers register, start at once)
 //                                             └─► wait for cache sync ─► workers ... until signal/lease lost
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
   createClient, createEventRecorder, createSharedInformerFactory, realClock, runLeaderElection,
-  type ClientConfig, type Clock,
+  type ClientConfig, type Clock, type SharedInformerFactory,
 } from '../../client';
 import { defaultControllerMetrics, type ControllerMetrics } from './metrics';
 import { startController } from './runner';
@@ -34,9 +35,24 @@ export interface RunControllersOptions {
   registry?: Record<string, ControllerFactory>;
   /** Called once every controller's caches have synced (tests). */
   onReady?: () => void;
+  /**
+   * Start order: the controllers after the first ones (nodeipam) are built and started only once this
+   * resolves (default: as soon as the first ones' caches synced). `berth server` holds them until its own
+   * node has a pod CIDR, so that node's readiness does not queue behind every other controller's start.
+   * It gets the shared informer factory (the first controllers' informers are running) and the run's signal,
+   * and must resolve when the signal aborts.
+   */
+  holdUntil?: (informers: SharedInformerFactory, signal: AbortSignal) => Promise<void>;
 }
 
 const noop: Log = () => undefined;
+
+/**
+ * Controllers started ahead of the rest, on the sync of their own informers only: the node IPAM controller,
+ * whose pod CIDR the node's CNI network (so the node's readiness, and `berth server`'s "ready") waits for;
+ * behind ~20 controllers' LISTs and initial reconciles it came hundreds of milliseconds later.
+ */
+const FIRST: readonly string[] = ['nodeipam'];
 
 /** Runs the controllers until `signal` aborts; resolves then (after workers and informers stopped). */
 export async function runControllers(opts: RunControllersOptions & { registry: Record<string, ControllerFactory> }): Promise<void> {
@@ -51,10 +67,18 @@ export async function runControllers(opts: RunControllersOptions & { registry: R
     setMaxListeners(0, signal);
     const informers = createSharedInformerFactory(client, { onError: (e, where) => log('warn', `informer: ${where}: ${String(e)}`) });
     const recorder = createEventRecorder(client, { component: 'controller-manager', clock, onError: (e) => log('debug', `event: ${String(e)}`) });
-    const running = names.map((name) => startController({
+    const start = (name: string) => startController({
       name, factory: opts.registry[name]!, client, informers, recorder, clock, log, metrics: opts.metrics ?? defaultControllerMetrics, workers: opts.workers,
-    }));
+    });
+    // The first controllers' informers list (and their workers start) before the others register theirs.
+    const first = names.filter((n) => FIRST.includes(n));
+    const firstRunning = first.map(start);
     informers.start(signal);
+    const firstReady = first.length ? informers.waitForCacheSync(signal) : Promise.resolve(true);
+    const firstRuns = firstRunning.map((r) => r.run(signal, firstReady));
+    if (first.length) await firstReady;
+    if (opts.holdUntil) await opts.holdUntil(informers, signal);
+    const running = names.filter((n) => !FIRST.includes(n)).map(start);
     const ready = informers.waitForCacheSync(signal);
     void ready.then((ok) => {
       if (ok) {
@@ -62,7 +86,7 @@ export async function runControllers(opts: RunControllersOptions & { registry: R
         opts.onReady?.();
       }
     });
-    await Promise.all(running.map((r) => r.run(signal, ready)));
+    await Promise.all([...firstRuns, ...running.map((r) => r.run(signal, ready))]);
     await informers.shutdown();
     await recorder.flush();
   };

@@ -197,20 +197,38 @@ export class CniPodNetwork implements PodNetworkPlugin {
     mkdirSync(HOST_STATE_BRIDGES, { recursive: true });
     if (!existsSync(HOST_STATE_FORWARD) && existsSync(IP_FORWARD)) writeFileSync(HOST_STATE_FORWARD, readFileSync(IP_FORWARD, 'utf8').trim());
     writeFileSync(join(HOST_STATE_BRIDGES, this.bridge), '');
-    // The bridge with the gateway address exists before the first pod (the bridge plugin would create it on
-    // the first ADD): the node's DNS listens on the gateway, which pods and the node both reach.
     const br = this.bridge;
     const gw = `${firstHost(podCidr)}/${podCidr.split('/')[1] ?? '24'}`;
-    if ((await this.host('ip', ['link', 'show', br])).code !== 0) await this.must('ip', ['link', 'add', br, 'type', 'bridge']);
-    const addrs = await this.must('ip', ['-o', '-4', 'addr', 'show', 'dev', br]);
-    if (!addrs.includes(` ${gw} `)) await this.must('ip', ['addr', 'replace', gw, 'dev', br]);
-    await this.must('ip', ['link', 'set', br, 'up']);
-    const ipt = (args: string[]) => this.host('iptables', ['-w', '5', ...args]);
-    if ((await ipt(['-t', 'filter', '-L', this.chain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', this.chain]);
-    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', this.chain]);
     const egress = this.o.egress !== false;
     const cluster = this.o.clusterCidr;
-    const rules = [
+    // Node readiness waits for this, so it takes few processes, run side by side: one read of everything
+    // (bridge address, both iptables tables, the cluster route), then one `ip -batch` for the bridge, one
+    // `iptables-restore --noflush` for every chain and jump (atomic per table), and the route.
+    const [addrs, filter, nat, routes] = await Promise.all([
+      this.host('ip', ['-o', '-4', 'addr', 'show', 'dev', br]),
+      this.host('iptables-save', ['-t', 'filter']),
+      this.host('iptables-save', ['-t', 'nat']),
+      cluster ? this.host('ip', ['-4', 'route', 'show', 'exact', cluster]) : Promise.resolve(undefined),
+    ]);
+    if (filter.code !== 0) throw new Error(`iptables-save -t filter: ${filter.stderr.trim() || `exit ${filter.code}`}`);
+    if (nat.code !== 0) throw new Error(`iptables-save -t nat: ${nat.stderr.trim() || `exit ${nat.code}`}`);
+
+    // The bridge with the gateway address exists before the first pod (the bridge plugin would create it on
+    // the first ADD): the node's DNS listens on the gateway, which pods and the node both reach.
+    const ipBatch = [
+      ...(addrs.code !== 0 ? [`link add ${br} type bridge`] : []),
+      ...(addrs.code !== 0 || !addrs.stdout.includes(` ${gw} `) ? [`addr replace ${gw} dev ${br}`] : []),
+      `link set ${br} up`,
+    ];
+
+    const comment = `berth pod network ${br}`;
+    const jump = (from: string, chain: string): string[] => [from, '-m', 'comment', '--comment', comment, '-j', chain];
+    const fwd = jump('FORWARD', this.chain);
+    const inChain = `${this.chain}-IN`;
+    const inJump = jump('INPUT', inChain);
+    const natChain = `${this.chain}-NAT`;
+    const natJump = jump('POSTROUTING', natChain);
+    const filterRules = [
       ['-i', br, '-o', br, '-j', 'ACCEPT'],
       ['-i', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
       ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
@@ -224,47 +242,64 @@ export class CniPodNetwork implements PodNetworkPlugin {
         ? ['-i', br, '-m', 'comment', '--comment', 'berth: pod egress, masqueraded', '-j', 'ACCEPT']
         : ['-i', br, '-m', 'comment', '--comment', 'berth: pod traffic does not leave the node', '-j', 'DROP'],
     ];
-    for (const r of rules) await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', this.chain, ...r]);
-    const jump = ['FORWARD', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', this.chain];
-    if ((await ipt(['-t', 'filter', '-C', ...jump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...jump]);
-    // Egress leaves with the node's address (the bridge plugin's ipMasq, but in one chain of our own that
-    // skips pod-to-pod and cluster destinations).
-    const natChain = `${this.chain}-NAT`;
-    const natJump = ['POSTROUTING', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', natChain];
-    if (egress) {
-      if ((await ipt(['-t', 'nat', '-L', natChain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'nat', '-N', natChain]);
-      await this.must('iptables', ['-w', '5', '-t', 'nat', '-F', natChain]);
-      const nat = [
-        ['-o', br, '-j', 'RETURN'],
-        ...(cluster ? [['-d', cluster, '-j', 'RETURN']] : []),
-        ['-s', podCidr, '-m', 'comment', '--comment', 'berth: pod egress', '-j', 'MASQUERADE'],
-      ];
-      for (const r of nat) await this.must('iptables', ['-w', '5', '-t', 'nat', '-A', natChain, ...r]);
-      if ((await ipt(['-t', 'nat', '-C', ...natJump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'nat', '-I', ...natJump]);
-    } else {
-      await this.removeChain('nat', 'POSTROUTING', natChain);
-    }
     // Connections to a node port or hostPort on 127.0.0.1 are DNATed to a pod and leave through the bridge
     // with a loopback source (masqueraded on the way out): that needs route_localnet on the bridge, as
     // kube-proxy's localhost node ports and the portmap plugin do. With it, a pod could address the node's
     // loopback services through the bridge (CVE-2020-8558): drop such packets unless they belong to a
     // DNATed or established connection, as kube-proxy does.
-    const inChain = `${this.chain}-IN`;
-    if ((await ipt(['-t', 'filter', '-L', inChain, '-n'])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-N', inChain]);
-    await this.must('iptables', ['-w', '5', '-t', 'filter', '-F', inChain]);
-    await this.must('iptables', ['-w', '5', '-t', 'filter', '-A', inChain, '-i', br, '-d', '127.0.0.0/8', '-m', 'comment', '--comment', 'berth: block localnet connections from pods',
-      '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP']);
-    const inJump = ['INPUT', '-m', 'comment', '--comment', `berth pod network ${this.bridge}`, '-j', inChain];
-    if ((await ipt(['-t', 'filter', '-C', ...inJump])).code !== 0) await this.must('iptables', ['-w', '5', '-t', 'filter', '-I', ...inJump]);
-    writeFileSync(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1');
-    if (this.o.clusterCidr) {
-      const routes = (await this.host('ip', ['-4', 'route', 'show', 'exact', this.o.clusterCidr])).stdout.trim();
-      if (routes === '') {
-        await this.must('ip', ['route', 'add', 'unreachable', this.o.clusterCidr]);
+    const inRule = ['-i', br, '-d', '127.0.0.0/8', '-m', 'comment', '--comment', 'berth: block localnet connections from pods',
+      '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP'];
+    // With --noflush, declaring a chain creates it or empties it; the rest of each table stays as it is.
+    const restore = [
+      '*filter',
+      `:${this.chain} - [0:0]`,
+      `:${inChain} - [0:0]`,
+      ...filterRules.map((r) => restoreLine('-A', [this.chain, ...r])),
+      restoreLine('-A', [inChain, ...inRule]),
+      ...(hasRule(filter.stdout, fwd) ? [] : [restoreLine('-I', fwd)]),
+      ...(hasRule(filter.stdout, inJump) ? [] : [restoreLine('-I', inJump)]),
+      'COMMIT',
+      '*nat',
+    ];
+    if (egress) {
+      // Egress leaves with the node's address (the bridge plugin's ipMasq, but in one chain of our own that
+      // skips pod-to-pod and cluster destinations).
+      restore.push(
+        `:${natChain} - [0:0]`,
+        restoreLine('-A', [natChain, '-o', br, '-j', 'RETURN']),
+        ...(cluster ? [restoreLine('-A', [natChain, '-d', cluster, '-j', 'RETURN'])] : []),
+        restoreLine('-A', [natChain, '-s', podCidr, '-m', 'comment', '--comment', 'berth: pod egress', '-j', 'MASQUERADE']),
+        ...(hasRule(nat.stdout, natJump) ? [] : [restoreLine('-I', natJump)]),
+      );
+    } else {
+      if (hasRule(nat.stdout, natJump)) restore.push(restoreLine('-D', natJump));
+      if (hasChain(nat.stdout, natChain)) restore.push(`:${natChain} - [0:0]`, `-X ${natChain}`);
+    }
+    restore.push('COMMIT', '');
+
+    const batchFile = join(this.o.stateDir, `host-${br}.ip`);
+    const rulesFile = join(this.o.stateDir, `host-${br}.iptables`);
+    writeFileSync(batchFile, `${ipBatch.join('\n')}\n`);
+    writeFileSync(rulesFile, restore.join('\n'));
+    const bridgeUp = async (): Promise<void> => {
+      await this.must('ip', ['-batch', batchFile]);
+      writeFileSync(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1');
+    };
+    const clusterRoute = async (): Promise<void> => {
+      if (!cluster || !routes) return;
+      const have = routes.stdout.trim();
+      if (have === '') {
+        await this.must('ip', ['route', 'add', 'unreachable', cluster]);
         this.addedRoute = true;
-      } else if (routes.startsWith('unreachable')) {
+      } else if (have.startsWith('unreachable')) {
         this.addedRoute = true;
       }
+    };
+    try {
+      await Promise.all([bridgeUp(), this.must('iptables-restore', ['-w', '5', '--noflush', rulesFile]), clusterRoute()]);
+    } finally {
+      rmSync(batchFile, { force: true });
+      rmSync(rulesFile, { force: true });
     }
   }
 
@@ -309,4 +344,28 @@ export function firstHost(cidr: string): string {
   const p = (addr ?? '').split('.').map(Number);
   const n = (((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]! + 1) >>> 0;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** One iptables-restore line: the operation, then the arguments, quoted where they hold spaces. */
+export function restoreLine(op: string, args: readonly string[]): string {
+  return [op, ...args.map((a) => (/^[^\s"'\\]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`))].join(' ');
+}
+
+/** True when iptables-save output declares `chain`. */
+export function hasChain(saved: string, chain: string): boolean {
+  return saved.split('\n').some((l) => l.startsWith(`:${chain} `));
+}
+
+/**
+ * True when iptables-save output holds the rule `[chain, ...match]`. iptables-save prints a rule with its
+ * matches in its own order, so the rule is compared as a multiset of its words.
+ */
+export function hasRule(saved: string, rule: readonly string[]): boolean {
+  const want = ruleWords(restoreLine('-A', rule));
+  return saved.split('\n').some((l) => l.startsWith(`-A ${rule[0] ?? ''} `) && ruleWords(l) === want);
+}
+
+function ruleWords(line: string): string {
+  const words = line.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+  return words.sort().join(' ');
 }
