@@ -107,9 +107,9 @@ function json(res: http.ServerResponse, code: number, body: unknown): void {
 
 /**
  * Starts the fake API server. `attach` sessions run `attachCommand` (default `cat`); port-forward dials
- * 127.0.0.1:<port>.
+ * 127.0.0.1:<port>. `exec`, when given, starts exec sessions instead of the fake (e.g. a real runtime's).
  */
-export async function startFakeApi(opts: { attachCommand?: string[] } = {}): Promise<FakeApi> {
+export async function startFakeApi(opts: { attachCommand?: string[]; exec?: (o: RemoteCommandOptions) => Promise<ExecSession> } = {}): Promise<FakeApi> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-streaming-'));
   const execs: ExecCall[] = [];
   const dials: number[] = [];
@@ -145,7 +145,11 @@ export async function startFakeApi(opts: { attachCommand?: string[] } = {}): Pro
       return Promise.resolve(spawnSession(command, o, call));
     };
     const target = {
-      exec: (o: RemoteCommandOptions) => start(o.command, o),
+      exec: (o: RemoteCommandOptions) => {
+        if (!opts.exec) return start(o.command, o);
+        execs.push(newCall(o));
+        return opts.exec(o);
+      },
       attach: (o: RemoteCommandOptions) => start(opts.attachCommand ?? ['cat'], o),
     };
     switch (path) {
