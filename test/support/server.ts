@@ -72,8 +72,12 @@ async function deleteAllPods(kubeconfigPath: string): Promise<void> {
     for (const p of (await pods.list(undefined)).items) {
       await pods.delete(p.metadata?.namespace, p.metadata?.name ?? '', { gracePeriodSeconds: 1 }).catch(() => undefined);
     }
+    // pods on a node that is not Ready (a dead hollow node) stay Terminating: nothing there will stop them
+    const nodes = await client.resource<{ metadata?: { name?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>(Resources.nodes).list(undefined);
+    const live = new Set(nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata?.name));
+    const waitFor = async (): Promise<boolean> => (await pods.list(undefined)).items.some((p) => live.has((p as { spec?: { nodeName?: string } }).spec?.nodeName));
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await pods.list(undefined)).items.length > 0) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && (await waitFor())) await new Promise((r) => setTimeout(r, 200));
   } finally {
     client.close();
   }
