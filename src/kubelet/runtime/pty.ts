@@ -54,9 +54,12 @@ export function ptyArgv(argv: string[], waitForSize: boolean): string[] {
   return [scriptBin(), '-q', '-e', '-c', inner.map(shellQuote).join(' '), '/dev/null'];
 }
 
-/** `script` runs $SHELL: pin it to /bin/sh, keeping the command's own SHELL (if any) for PTY_INNER to restore. */
+/**
+ * `script` runs $SHELL: pin it to /bin/sh, keeping the command's own SHELL (if any) for PTY_INNER to
+ * restore. TERM defaults to xterm, as container runtimes set it for a TTY.
+ */
 export function ptyEnv(env: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = { ...env, SHELL: '/bin/sh' };
+  const out: Record<string, string> = { TERM: 'xterm', ...env, SHELL: '/bin/sh' };
   if (env.SHELL !== undefined) out.BERTH_PTY_SHELL = env.SHELL;
   return out;
 }

@@ -145,6 +145,18 @@ for (const tr of transports) {
       assert.equal(r.stdout, 'attached line\n', `stdout: got ${JSON.stringify(r.stdout)}`);
     });
 
+    test('attach reports Success when the container exits non-zero (as upstream: kubectl run reads the pod status)', async () => {
+      const other = await startFakeApi({ attachCommand: ['sh', '-c', 'cat; exit 3'] });
+      try {
+        const r = await runKubectl(other, ['attach', '-i', 'p'], { env: tr.env, input: 'line\n' });
+        assert.equal(r.code, 0, `exit code: got ${r.code}, want 0 (stderr ${r.stderr})`);
+        assert.equal(r.stdout, 'line\n', `stdout: got ${JSON.stringify(r.stdout)}`);
+        assert.doesNotMatch(r.stderr, /exit code/, `stderr: got ${JSON.stringify(r.stderr)}`);
+      } finally {
+        await other.close();
+      }
+    });
+
     test('port-forward pod/p :PORT carries several connections both ways', async () => {
       const echo = await startEchoServer();
       const bin = kubectlPath() as string;

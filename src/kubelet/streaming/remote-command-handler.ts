@@ -83,7 +83,16 @@ export function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Bu
   return guarded(serve(req, socket, head, 'exec', (o) => target.exec(o), options), socket, options);
 }
 
-/** Serves `kubectl attach` (`…/attach?stdin=&stdout=&stderr=&tty=`). Resolves when over; never rejects. */
+/**
+ * Serves `kubectl attach` (`…/attach?stdin=&stdout=&stderr=&tty=`). Resolves when over; never rejects.
+ * As upstream (ServeAttach), the end of an attachment is reported as Success whatever the container's exit
+ * code: `kubectl run -it` reads that code from the pod's status, and would otherwise warn that it
+ * "couldn't attach" and replay the logs.
+ */
 export function handleAttachUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: AttachTarget, options: StreamingOptions = {}): Promise<void> {
-  return guarded(serve(req, socket, head, 'attach', (o) => target.attach(o), options), socket, options);
+  const attach = async (o: RemoteCommandOptions): Promise<ExecSession> => {
+    const s = await target.attach(o);
+    return { ...s, exit: s.exit.then(() => 0) };
+  };
+  return guarded(serve(req, socket, head, 'attach', attach, options), socket, options);
 }
