@@ -71,6 +71,7 @@ async function startOnce(podNetwork: 'cni' | 'host'): Promise<number> {
       process.kill(proc.pid, 'SIGKILL');
       await exited;
     }
+    if (verbose) process.stdout.write(`-- stopped (exit ${String(code)}):\n${lines.slice(-8).join('\n')}\n`);
     rmSync(dir, { recursive: true, force: true });
   }
 }

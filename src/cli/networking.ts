@@ -18,8 +18,8 @@ export interface NodeNetworkingOptions {
   signal: AbortSignal;
   log: (l: LogLevel, msg: string) => void;
   /**
-   * Called once: after the service proxy's first successful sync, or at once when there is no proxy or it
-   * cannot start. `berth server` starts its controllers (so the node IPAM controller, so the kubelet's CNI
+   * Called once: after the service proxy's first sync (successful or failed), or at once when there is no
+   * proxy or it cannot start. `berth server` starts its controllers (so the node IPAM controller, so the kubelet's CNI
    * host rules) only after that: the proxy's first sync removes every BERTH-* nat chain it does not know,
    * and fails on the kubelet's BERTH-PODNET-NAT (referenced from POSTROUTING) if that exists already.
    */
@@ -40,8 +40,13 @@ export async function runNodeNetworking(o: NodeNetworkingOptions): Promise<void>
   };
   if (o.proxyMode !== 'none') {
     const { runProxy } = await import('../proxy');
+    // A failed first sync releases the hold too: the proxy retries from scratch, so order no longer helps.
+    const log = (l: LogLevel, msg: string): void => {
+      if (l === 'error' && msg.startsWith('proxy: sync failed')) proxySynced();
+      o.log(l, msg);
+    };
     guard('service proxy', runProxy({
-      config: o.config, nodeName: o.nodeName, nodeIP: o.nodeIP, mode: o.proxyMode, serviceCidr: o.serviceCidr, signal: o.signal, log: o.log,
+      config: o.config, nodeName: o.nodeName, nodeIP: o.nodeIP, mode: o.proxyMode, serviceCidr: o.serviceCidr, signal: o.signal, log,
       onSynced: proxySynced,
     }).finally(proxySynced));
   } else {

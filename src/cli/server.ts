@@ -137,6 +137,7 @@ export async function runServer(args: string[]): Promise<number> {
     throw new CliError((e as Error).message);
   }
   let api: ApiServer | undefined;
+  let stopped: Promise<number> = Promise.resolve(0);
   /** Stopped through `cleanups` once the API server is up (before it, by the catch below). */
   let cp: ControlPlane | undefined;
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -253,6 +254,9 @@ export async function runServer(args: string[]): Promise<number> {
     }
     const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
     writeSecretFile(kubeconfigPath, adminKubeconfig({ server: api.url, caPem: pki.caPem, token: pki.adminToken }));
+    // Listen for SIGINT/SIGTERM before saying "ready": whoever reads that line may signal at once, and a
+    // signal with no handler yet would kill the process without its clean stop (pod network, proxy rules).
+    stopped = untilStopSignal(shutdown, log);
     process.stdout.write(`berth server ready: API at ${api.url}, kubeconfig written to ${kubeconfigPath} (node join token in ${join(dataDir, 'tls', 'node.token')})\n`);
   } catch (e) {
     await shutdown();
@@ -260,7 +264,12 @@ export async function runServer(args: string[]): Promise<number> {
     throw e;
   }
 
-  return await new Promise<number>((resolvePromise) => {
+  return await stopped;
+}
+
+/** Resolves with the exit code once a SIGINT or SIGTERM has run `shutdown`; a second signal exits at once. */
+function untilStopSignal(shutdown: () => Promise<void>, log: (l: LogLevel, msg: string) => void): Promise<number> {
+  return new Promise<number>((resolvePromise) => {
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) {
