@@ -112,6 +112,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
 
   const recorder = createEventRecorder(client, { component: 'kubelet', host: nodeName, clock, onError: (e) => log('debug', `event: ${String(e)}`) });
   const statusManager = new StatusManager(client, clock, log);
+  if (opts.trace) statusManager.trace = opts.trace;
   const serviceInformer = createInformer<Service>({ client, resource: Resources.services, clock, onError: (e, w) => log('debug', `services informer ${w}: ${String(e)}`) });
   const configSource = new ApiConfigSource(client, clock, serviceInformer);
   const allocatable = { cpu: cpus().length, memory: totalmem() };

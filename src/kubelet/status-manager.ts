@@ -24,6 +24,8 @@ export class StatusManager {
   private readonly slots = new Map<string, Slot>();
   private inflight = new Set<Promise<void>>();
   private closed = false;
+  /** Debug/bench hook: a status patch of the pod was sent ('patch') and answered ('patched'). */
+  trace?: (uid: string, stage: string) => void;
 
   constructor(private readonly client: Client | undefined, private readonly clock: Clock, private readonly log: LogFn, private readonly retryMs = 2000) {}
 
@@ -82,7 +84,9 @@ export class StatusManager {
         const json = slot.pendingJson!;
         const body = slot.mirror ? { status } : { metadata: { uid: slot.uid }, status };
         try {
+          this.trace?.(slot.uid, `patch:${status.phase ?? ''}`);
           await client.resource<Pod>(Resources.pods).patch(slot.namespace, slot.name, 'merge', body, { subresource: 'status' });
+          this.trace?.(slot.uid, `patched:${status.phase ?? ''}`);
           slot.writtenJson = json;
           if (slot.pendingJson === json) {
             slot.pending = undefined;
