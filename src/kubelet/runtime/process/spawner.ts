@@ -6,7 +6,8 @@
 // mkfifo). From a worker thread the same fork/exec stalls only that thread.
 //
 //   runtime (main thread) ──{start: fifos, argv, cwd, env}──▶ spawner thread
-//                                                             rm + mkfifo (execFileSync, this thread only)
+//                                                             rm + mkfifo (execFileSync, this thread only;
+//                                                             one mkfifo for all starts queued together)
 //                                                             open read ends (O_RDONLY|O_NONBLOCK) and
 //                                                             write ends (O_RDWR) → spawn detached → close
 //                         ◀──{spawned: pid, readFds}───────── (file descriptors are process-wide: the
@@ -24,12 +25,34 @@ const WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const { spawn, execFileSync } = require('node:child_process');
 const { closeSync, constants, openSync, rmSync } = require('node:fs');
+// Starts queued in the same turn share one mkfifo process (a burst of pod starts costs one fork, not two, per container).
+let queue = [];
 parentPort.on('message', (m) => {
   if (m.type !== 'start') return;
+  if (queue.length === 0) setImmediate(drain);
+  queue.push(m);
+});
+function drain() {
+  const batch = queue;
+  queue = [];
+  let made = new Set();
+  try {
+    const fifos = batch.flatMap((m) => m.fifos);
+    for (const f of fifos) rmSync(f, { force: true });
+    execFileSync('mkfifo', ['-m', '600', ...fifos], { stdio: ['ignore', 'ignore', 'pipe'] });
+    made = new Set(batch);
+  } catch {
+    // one of them failed: make each one's FIFOs alone, so the error reaches only that start
+  }
+  for (const m of batch) start(m, made.has(m));
+}
+function start(m, made) {
   const opened = [];
   try {
-    for (const f of m.fifos) rmSync(f, { force: true });
-    execFileSync('mkfifo', ['-m', '600', ...m.fifos], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (!made) {
+      for (const f of m.fifos) rmSync(f, { force: true });
+      execFileSync('mkfifo', ['-m', '600', ...m.fifos], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
     const readFds = m.fifos.map((f) => openSync(f, constants.O_RDONLY | constants.O_NONBLOCK));
     opened.push(...readFds);
     const rw = m.fifos.map((f) => openSync(f, constants.O_RDWR));
@@ -54,7 +77,7 @@ parentPort.on('message', (m) => {
     const stderr = e && e.stderr ? String(e.stderr).trim() : '';
     parentPort.postMessage({ type: 'error', id: m.id, message: stderr || (e && e.message) || String(e) });
   }
-});
+}
 `;
 
 export interface SpawnRequest {

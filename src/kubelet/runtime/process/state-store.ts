@@ -93,14 +93,16 @@ export class StateStore {
   private async drain(key: string, dir: string, p: Pending): Promise<void> {
     await Promise.resolve(); // let the caller fill in the entry first
     try {
-      let made = false;
       while (p.dirty && !p.removed) {
         p.dirty = false;
         const json = JSON.stringify(p.value);
-        if (!made) await mkdir(dir, { recursive: true });
-        made = true;
         const tmp = join(dir, 'state.json.tmp');
-        await writeFile(tmp, json);
+        // the runtime has usually made the entry's directory already: mkdir only when it is missing
+        await writeFile(tmp, json).catch(async (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+          await mkdir(dir, { recursive: true });
+          await writeFile(tmp, json);
+        });
         await rename(tmp, join(dir, 'state.json'));
       }
       if (p.removed) await rm(dir, { recursive: true, force: true });
