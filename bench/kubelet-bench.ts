@@ -8,7 +8,7 @@
 //  3. Hollow nodes: RSS and CPU of 1,000 and 5,000 hollow kubelets in one child process (registration,
 //     leases every 10 s, pods Running at once), measured in steady state.
 //
-//   node --import tsx bench/kubelet-bench.ts [--quick] [--only=startup|rss|hollow] [--stages] [--profile=FILE]
+//   node --import tsx bench/kubelet-bench.ts [--quick] [--only=startup|rss|hollow] [--stages] [--profile=FILE] [--sa]
 //   (rss: AGENT_IDLE_MS=<ms> idles longer; AGENT_NODE_ARGS='<node flags>' are passed to the agent's node)
 //   --stages: per-stage latencies (creation → informer → worker sync → sandbox → volumes → created → started →
 //   status computed → Running seen by the watch), p50/p99 of each stage's time since creation.
@@ -33,6 +33,9 @@ interface PodLite {
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const showStages = process.argv.includes('--stages');
+// --sa: the namespace has its default ServiceAccount and kube-root-ca.crt, as on a real `berth server`, so
+// admission gives every pod the kube-api-access projected volume (a TokenRequest and a ConfigMap per pod).
+const withSA = process.argv.includes('--sa');
 const profileFile = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 
 function pct(xs: number[], p: number): number {
@@ -61,6 +64,10 @@ async function startupBench(): Promise<void> {
   });
   await up;
   const pods = client.resource<PodLite>(Resources.pods);
+  if (withSA) {
+    await client.resource<PodLite>(Resources.serviceaccounts).create('default', { metadata: { name: 'default', namespace: 'default' } });
+    await client.resource<PodLite & { data: Record<string, string> }>(Resources.configmaps).create('default', { metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': server.caPem } });
+  }
   const created = new Map<string, number>();
   const running = new Map<string, number>();
   const watchAc = new AbortController();
@@ -104,7 +111,7 @@ async function startupBench(): Promise<void> {
     session.disconnect();
   }
   const lat = [...created].map(([name, t]) => (running.get(name) ?? NaN) - t);
-  console.log(`kubelet-bench runtime=process pods=${n} p50_ms=${pct(lat, 50).toFixed(0)} p99_ms=${pct(lat, 99).toFixed(0)} all_running_ms=${wall.toFixed(0)}` +
+  console.log(`kubelet-bench runtime=process pods=${n}${withSA ? ' kube-api-access=yes' : ''} p50_ms=${pct(lat, 50).toFixed(0)} p99_ms=${pct(lat, 99).toFixed(0)} all_running_ms=${wall.toFixed(0)}` +
     ` main_loop_busy_ms=${elu.active.toFixed(0)} process_cpu_ms=${((cpu.user + cpu.system) / 1000).toFixed(0)} load1=${loadavg()[0]?.toFixed(2)}`);
   if (showStages) {
     const order = ['created(api)', 'informer', 'sync', 'sandbox', 'volumes', 'created', 'started', 'status:Running', 'patch:Running', 'patched:Running', 'running(watch)'];
