@@ -3,7 +3,7 @@
 import type { AddressManager } from './addresses';
 import { createConntrackFlusher, staleUdpFlows } from './conntrack';
 import { mustExec, type Exec } from './exec';
-import { buildNatChains, CHAIN_PREFIX, firewallPayload, JUMPS, restorePayload } from './iptables-rules';
+import { buildNatChains, CHAIN_PREFIX, firewallPayload, isProxyChain, JUMPS, restorePayload } from './iptables-rules';
 import type { LogFn, Proxier, ServicePortInfo } from './types';
 
 export interface IptablesProxierOptions {
@@ -39,7 +39,7 @@ async function existingBerthChains(exec: Exec, table = 'nat'): Promise<string[]>
   const chains: string[] = [];
   for (const line of out.split('\n')) {
     const m = /^:(\S+) /.exec(line);
-    if (m && m[1]!.startsWith(CHAIN_PREFIX)) chains.push(m[1]!);
+    if (m && isProxyChain(m[1]!)) chains.push(m[1]!);
   }
   return chains;
 }

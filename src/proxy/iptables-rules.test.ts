@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { Exec } from './exec';
 import { createIptablesProxier } from './iptables-proxier';
-import { buildNatChains, chainHash, extChain, restorePayload, sepChain, svcChain, svlChain } from './iptables-rules';
+import { buildNatChains, chainHash, extChain, isProxyChain, restorePayload, sepChain, svcChain, svlChain } from './iptables-rules';
 import type { Endpoint, ServicePortInfo } from './types';
 
 const ep = (ip: string, node = 'n1'): Endpoint => ({ ip, port: 8080, ready: true, serving: true, terminating: false, nodeName: node });
@@ -151,4 +151,13 @@ test('the kernel accepts the generated rules (iptables-restore in a private netw
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }
+});
+
+test('isProxyChain: the proxy owns its BERTH-* chains, never the pod network\'s', () => {
+  const cases: Array<[string, boolean]> = [
+    ['BERTH-SERVICES', true], ['BERTH-SVC-ABCDEF', true], ['BERTH-FIREWALL', true], ['BERTH-POSTROUTING', true],
+    ['BERTH-PODNET', false], ['BERTH-PODNET-IN', false], ['BERTH-PODNET-NAT', false], ['BERTH-PN-berth-t1', false], ['BERTH-PN-berth-t1-NAT', false],
+    ['KUBE-SERVICES', false], ['DOCKER', false],
+  ];
+  for (const [name, want] of cases) assert.equal(isProxyChain(name), want, `${name}: got ${!want}, want ${want}`);
 });

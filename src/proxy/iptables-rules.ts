@@ -20,6 +20,13 @@ export const CHAIN_MARK_MASQ = 'BERTH-MARK-MASQ';
 export const CHAIN_POSTROUTING = 'BERTH-POSTROUTING';
 export const MASQ_MARK = '0x4000';
 export const CHAIN_PREFIX = 'BERTH-';
+/** The kubelet's pod network chains (src/kubelet/cni/network.ts) share the prefix but are not the proxy's. */
+const POD_NETWORK_CHAINS = /^BERTH-(PODNET|PN-)/;
+
+/** True for a chain the proxy owns (creates, rewrites and removes). */
+export function isProxyChain(name: string): boolean {
+  return name.startsWith(CHAIN_PREFIX) && !POD_NETWORK_CHAINS.test(name);
+}
 
 export const CHAIN_FIREWALL = 'BERTH-FIREWALL';
 
