@@ -191,7 +191,16 @@ export class CniPodNetwork implements PodNetworkPlugin {
     return r.stdout;
   }
 
-  private async prepareHost(podCidr: string): Promise<void> {
+  /** The host preparation in progress: calls run one after another (they read, then write, host state). */
+  private preparing: Promise<void> = Promise.resolve();
+
+  private prepareHost(podCidr: string): Promise<void> {
+    const run = this.preparing.catch(() => undefined).then(() => this.prepareHostOnce(podCidr));
+    this.preparing = run;
+    return run;
+  }
+
+  private async prepareHostOnce(podCidr: string): Promise<void> {
     // The forwarding setting found before the first berth pod network on this host, kept until the last one
     // goes (several kubelets may share a machine in tests); /run is emptied by a reboot, as is the setting.
     mkdirSync(HOST_STATE_BRIDGES, { recursive: true });
@@ -289,7 +298,10 @@ export class CniPodNetwork implements PodNetworkPlugin {
       if (!cluster || !routes) return;
       const have = routes.stdout.trim();
       if (have === '') {
-        await this.must('ip', ['route', 'add', 'unreachable', cluster]);
+        const r = await this.host('ip', ['route', 'add', 'unreachable', cluster]);
+        // another kubelet on this host may have added it since the read: fine when it is ours (unreachable)
+        const now = r.code === 0 ? 'unreachable' : (await this.host('ip', ['-4', 'route', 'show', 'exact', cluster])).stdout.trim();
+        if (!now.startsWith('unreachable')) throw new Error(`ip route add unreachable ${cluster}: ${r.stderr.trim() || `exit ${r.code}`}`);
         this.addedRoute = true;
       } else if (have.startsWith('unreachable')) {
         this.addedRoute = true;
