@@ -3,10 +3,10 @@
 // server over its normal HTTPS API, like any client.
 //
 // The thread starts before the API server listens (its module loading overlaps the main thread's start-up)
-// and waits for a `run` message with the server's URL. Then: the service proxy; after its first sync, the
-// node IPAM controller alone; and the other controllers, the scheduler, DNS, ingress and local-path volumes
-// once this machine's node has its pod CIDR (which the CNI pod network, hence the node's readiness, waits
-// for), or after NODE_CIDR_HOLD_MS.
+// and waits for a `run` message with the server's URL. Then the service proxy and the node IPAM controller
+// start, and the other controllers, the scheduler, DNS, ingress and local-path volumes once this machine's
+// node has its pod CIDR (which the CNI pod network, hence the node's readiness, waits for), or after
+// NODE_CIDR_HOLD_MS.
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultControllerMetrics, runControllers } from '../controllers';
@@ -38,9 +38,6 @@ export type ControlPlaneMessage = { type: 'run'; server: string } | { type: 'sto
 type Level = ControlPlaneWorkerData['logLevel'];
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
-/** How long the controllers wait at most for the service proxy's first sync (see networking.ts, onProxySynced). */
-const PROXY_FIRST_HOLD_MS = 3000;
-
 const d = workerData as ControlPlaneWorkerData;
 const ac = new AbortController();
 // Every informer, watch and queue listens on this one signal.
@@ -55,32 +52,20 @@ function run(server: string): void {
   running = true;
   const config: ClientConfig = { server, ca: Buffer.from(d.caPem), token: d.token, userAgent: 'berth-control-plane' };
   const runs: Array<Promise<void>> = [];
-  // This machine's node gets its pod CIDR first: the node IPAM controller starts alone, and everything else
-  // waits for that CIDR, at most NODE_CIDR_HOLD_MS (node-cidr-gate.ts). Only the service proxy goes before
-  // it: its first sync must come before the kubelet's CNI host rules (networking.ts, onProxySynced).
+  // This machine's node gets its pod CIDR first: the node IPAM controller and the service proxy start at
+  // once, everything else waits for that CIDR, at most NODE_CIDR_HOLD_MS (node-cidr-gate.ts).
   const localNode = d.localStorage?.nodeName ?? d.networking?.nodeName;
   const gate = !d.disableControllers && d.clusterCidr && localNode ? nodeCidrGate(localNode) : undefined;
   const later = (start: () => Promise<void>): Promise<void> =>
     gate ? gate.passed.then(() => (ac.signal.aborted ? undefined : start())) : start();
-  let proxySynced!: () => void;
-  const proxyFirst = new Promise<void>((r) => (proxySynced = r));
   const networking = d.networking;
-  if (networking) {
-    const t = setTimeout(proxySynced, PROXY_FIRST_HOLD_MS);
-    void proxyFirst.then(() => clearTimeout(t));
-    runs.push(runNodeNetworking({
-      ...networking, config, signal: ac.signal, log, onProxySynced: proxySynced,
-      ...(gate ? { startOthers: gate.passed } : {}),
-    }));
-  } else {
-    proxySynced();
-  }
+  if (networking) runs.push(runNodeNetworking({ ...networking, config, signal: ac.signal, log, ...(gate ? { startOthers: gate.passed } : {}) }));
   if (!d.disableControllers) {
-    runs.push(proxyFirst.then(() => ac.signal.aborted ? undefined : runControllers({
+    runs.push(runControllers({
       config, signal: ac.signal, log, leaderElect: d.leaderElect,
       ...(d.clusterCidr ? { clusterCidr: d.clusterCidr } : {}),
       ...(gate ? { holdUntil: gate.holdUntil } : {}),
-    })));
+    }));
   }
   if (!d.disableScheduler) runs.push(later(() => runScheduler({ config, signal: ac.signal, log, leaderElect: d.leaderElect, schedulerConfig: d.schedulerConfig })));
   const localStorage = d.localStorage;

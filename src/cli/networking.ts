@@ -17,13 +17,6 @@ export interface NodeNetworkingOptions {
   ingress?: { httpPort?: number; httpsPort?: number; bindAddress?: string };
   signal: AbortSignal;
   log: (l: LogLevel, msg: string) => void;
-  /**
-   * Called once: after the service proxy's first sync (successful or failed), or at once when there is no
-   * proxy or it cannot start. `berth server` starts its controllers (so the node IPAM controller, so the kubelet's CNI
-   * host rules) only after that: the proxy's first sync removes every BERTH-* nat chain it does not know,
-   * and fails on the kubelet's BERTH-PODNET-NAT (referenced from POSTROUTING) if that exists already.
-   */
-  onProxySynced?: () => void;
   /** DNS and the ingress controller start once this resolves (default: at once). */
   startOthers?: Promise<void>;
 }
@@ -32,25 +25,9 @@ export async function runNodeNetworking(o: NodeNetworkingOptions): Promise<void>
   const runs: Array<Promise<void>> = [];
   const guard = (what: string, p: Promise<void>) =>
     runs.push(p.catch((e: unknown) => o.log('error', `${what} stopped: ${e instanceof Error ? e.message : String(e)}`)));
-  let synced = false;
-  const proxySynced = (): void => {
-    if (synced) return;
-    synced = true;
-    o.onProxySynced?.();
-  };
   if (o.proxyMode !== 'none') {
     const { runProxy } = await import('../proxy');
-    // A failed first sync releases the hold too: the proxy retries from scratch, so order no longer helps.
-    const log = (l: LogLevel, msg: string): void => {
-      if (l === 'error' && msg.startsWith('proxy: sync failed')) proxySynced();
-      o.log(l, msg);
-    };
-    guard('service proxy', runProxy({
-      config: o.config, nodeName: o.nodeName, nodeIP: o.nodeIP, mode: o.proxyMode, serviceCidr: o.serviceCidr, signal: o.signal, log,
-      onSynced: proxySynced,
-    }).finally(proxySynced));
-  } else {
-    proxySynced();
+    guard('service proxy', runProxy({ config: o.config, nodeName: o.nodeName, nodeIP: o.nodeIP, mode: o.proxyMode, serviceCidr: o.serviceCidr, signal: o.signal, log: o.log }));
   }
   if (o.startOthers) await o.startOthers;
   if (o.signal.aborted) {
